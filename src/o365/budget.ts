@@ -1,0 +1,154 @@
+/**
+ * The request budget: one per tenant and API root per process, shared by every concurrent call, so a wide fan-out of
+ * blob fetches slows down instead of being throttled by the service (documented baseline ~2,000 requests/minute).
+ *
+ * Two rules hold at once:
+ * - a sliding window: never more than `requestsPerMinute` grants in any 60 seconds, exactly, whatever the burst;
+ * - a token bucket (rate requestsPerMinute/60 s, capacity one second's worth) that spreads grants evenly, so the
+ *   budget is not spent in one burst at the start of each minute.
+ * Waiters are served first come, first served. When the service throttles anyway (other processes share the tenant's
+ * pool), {@link RequestBudget.pauseUntil} holds every caller back, not only the one that was told to wait.
+ */
+import type { BudgetStats } from './types';
+
+export interface BudgetClock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+const realClock: BudgetClock = {
+  now: () => Date.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+
+const MINUTE_MS = 60_000;
+
+export class RequestBudget {
+  private readonly perMinute: number;
+  private readonly capacity: number;
+  private readonly refillPerMs: number;
+  private tokens: number;
+  private refilledAt: number;
+  /** Times of the last `perMinute` grants, oldest at `head` once full. */
+  private readonly grants: number[] = [];
+  private head = 0;
+  private pausedUntil = 0;
+  private readonly waiting: Array<() => void> = [];
+  private pumping = false;
+  private readonly counters = { granted: 0, waits: 0, waitedMs: 0, pauses: 0 };
+
+  constructor(
+    requestsPerMinute: number,
+    private readonly clock: BudgetClock = realClock,
+  ) {
+    if (!Number.isFinite(requestsPerMinute) || requestsPerMinute < 1) {
+      throw new RangeError(`requestsPerMinute must be at least 1, got ${requestsPerMinute}.`);
+    }
+    this.perMinute = Math.floor(requestsPerMinute);
+    this.capacity = Math.max(1, Math.floor(this.perMinute / 60));
+    this.refillPerMs = this.perMinute / MINUTE_MS;
+    this.tokens = this.capacity;
+    this.refilledAt = clock.now();
+  }
+
+  get requestsPerMinute(): number {
+    return this.perMinute;
+  }
+
+  /** Resolves when one request may be sent. Returns how long the caller waited (ms). */
+  async acquire(): Promise<number> {
+    const askedAt = this.clock.now();
+    if (this.waiting.length === 0 && this.waitFor(askedAt) === 0) {
+      this.grant(askedAt);
+      return 0;
+    }
+    this.counters.waits++;
+    await new Promise<void>((resolve) => {
+      this.waiting.push(resolve);
+      void this.pump();
+    });
+    const waited = this.clock.now() - askedAt;
+    this.counters.waitedMs += waited;
+    return waited;
+  }
+
+  /** Holds every caller until `atMs` (the service said Retry-After, or throttled without saying). */
+  pauseUntil(atMs: number): void {
+    if (atMs > this.pausedUntil) {
+      this.pausedUntil = atMs;
+      this.counters.pauses++;
+    }
+  }
+
+  /** Holds every caller for `ms` from now. */
+  pauseFor(ms: number): void {
+    this.pauseUntil(this.clock.now() + ms);
+  }
+
+  stats(): BudgetStats {
+    return { requestsPerMinute: this.perMinute, ...this.counters };
+  }
+
+  /** Milliseconds until a grant is allowed at `now` (0 = now). */
+  private waitFor(now: number): number {
+    this.refill(now);
+    const tokenWait = this.tokens >= 1 ? 0 : Math.ceil((1 - this.tokens) / this.refillPerMs);
+    const oldest = this.grants.length < this.perMinute ? undefined : this.grants[this.head];
+    const windowWait = oldest === undefined ? 0 : Math.max(0, oldest + MINUTE_MS - now);
+    return Math.max(tokenWait, windowWait, this.pausedUntil - now, 0);
+  }
+
+  private refill(now: number): void {
+    if (now > this.refilledAt) {
+      this.tokens = Math.min(this.capacity, this.tokens + (now - this.refilledAt) * this.refillPerMs);
+      this.refilledAt = now;
+    }
+  }
+
+  private grant(now: number): void {
+    this.tokens -= 1;
+    if (this.grants.length < this.perMinute) this.grants.push(now);
+    else {
+      this.grants[this.head] = now;
+      this.head = (this.head + 1) % this.perMinute;
+    }
+    this.counters.granted++;
+  }
+
+  /** One loop serves the queue in order, sleeping exactly until the next grant is allowed. */
+  private async pump(): Promise<void> {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      while (this.waiting.length > 0) {
+        const now = this.clock.now();
+        const wait = this.waitFor(now);
+        if (wait > 0) {
+          await this.clock.sleep(wait);
+          continue;
+        }
+        this.grant(now);
+        this.waiting.shift()!();
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+}
+
+const shared = new Map<string, RequestBudget>();
+
+/**
+ * The process-wide budget for a tenant and API root. The first caller's rate sets it (settings give every client of a
+ * process the same O365_REQUESTS_PER_MINUTE); later callers share it whatever rate they ask for, so two clients of one
+ * tenant never add up to more than the budget.
+ */
+export function sharedBudget(tenantId: string, apiUrl: string, requestsPerMinute: number): RequestBudget {
+  const key = `${tenantId.toLowerCase()} ${apiUrl.toLowerCase()}`;
+  let budget = shared.get(key);
+  if (!budget) {
+    budget = new RequestBudget(requestsPerMinute);
+    shared.set(key, budget);
+  }
+  return budget;
+}
