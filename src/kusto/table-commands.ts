@@ -1,0 +1,72 @@
+/**
+ * The management commands that create the alert table, derived from {@link ALERT_COLUMNS} so the table, its JSON
+ * ingestion mapping and the serialized rows can never disagree. All of them are idempotent: `.create-merge` only
+ * adds missing columns, `.create-or-alter` replaces the mapping and functions with the same text.
+ */
+import { ALERT_COLUMNS, type ColumnDefinition } from './schema';
+import { assertIdentifier, cslString } from './kql';
+
+/** Folder the table and its functions appear under in the Azure Data Explorer web UI. */
+export const KUSTO_FOLDER = 'O365AlertPipeline';
+
+const TABLE_DOCSTRING =
+  'Office 365 alerts selected by o365-alert-pipeline (AIR-processed user-reported phish by default), one row per audit record.';
+
+/** One entry of a JSON ingestion mapping, in the lower-case casing `.create-or-alter ... mapping` accepts. */
+export interface JsonMappingEntry {
+  readonly column: string;
+  readonly path: string;
+  readonly datatype: string;
+}
+
+/** The mapping name ingestion refers to; one per table so several tables can share a database. */
+export function mappingNameFor(table: string): string {
+  return `${assertIdentifier(table, 'Table name')}_json_mapping`;
+}
+
+/** `.create-merge table` with every schema column in schema order, plus folder and doc string. */
+export function createMergeTableCommand(
+  table: string,
+  columns: readonly ColumnDefinition[] = ALERT_COLUMNS,
+): string {
+  const list = columns.map((c) => `${assertIdentifier(c.name, 'Column name')}:${c.type}`).join(', ');
+  return (
+    `.create-merge table ${assertIdentifier(table, 'Table name')} (${list}) ` +
+    `with (folder=${cslString(KUSTO_FOLDER)}, docstring=${cslString(TABLE_DOCSTRING)})`
+  );
+}
+
+/**
+ * Each column read from the top-level property of the same name. Rows are serialized with exactly these property
+ * names (see batch.ts), so the mapping is the identity and a renamed column cannot silently load nulls.
+ */
+export function jsonIngestionMapping(
+  columns: readonly ColumnDefinition[] = ALERT_COLUMNS,
+): JsonMappingEntry[] {
+  return columns.map((c) => ({
+    column: c.name,
+    path: `$.${assertIdentifier(c.name, 'Column name')}`,
+    datatype: c.type,
+  }));
+}
+
+export function createMappingCommand(
+  table: string,
+  columns: readonly ColumnDefinition[] = ALERT_COLUMNS,
+): string {
+  const mapping = JSON.stringify(jsonIngestionMapping(columns));
+  return (
+    `.create-or-alter table ${assertIdentifier(table, 'Table name')} ingestion json mapping ` +
+    `${cslString(mappingNameFor(table))} ${cslString(mapping)}`
+  );
+}
+
+/** Real clusters refuse streaming ingestion into a table until this policy is set (it is per table). */
+export function enableStreamingCommand(table: string): string {
+  return `.alter table ${assertIdentifier(table, 'Table name')} policy streamingingestion enable`;
+}
+
+/** Read back by ensureTable when it lacks the right to create, to tell "already set up" from "never set up". */
+export function showSchemaCommand(table: string): string {
+  return `.show table ${assertIdentifier(table, 'Table name')} schema as json`;
+}
