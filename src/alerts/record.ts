@@ -1,0 +1,204 @@
+/**
+ * The audit record model: the common fields every record has, and typed views of the two kinds the default rules
+ * care about — SecurityComplianceAlerts (RecordType 40) and AirInvestigation (RecordType 64). Shapes follow
+ * shared/reference/o365-management-api.md ("Records that matter here") and the public samples.
+ *
+ * Tolerances, all seen in real exports: RecordType/UserType/Version as strings; CreationTime without zone (UTC);
+ * `Data` as a JSON string (parsed here; kept as the string when it does not parse, with the error noted);
+ * investigation Actions as objects or as JSON strings; `DeeplinkURL` spelled as in the docs.
+ */
+import { toUtcIso } from './time';
+
+export const RECORD_TYPE_SECURITY_COMPLIANCE_ALERTS = 40;
+export const RECORD_TYPE_AIR_INVESTIGATION = 64;
+
+export type RawRecord = Readonly<Record<string, unknown>>;
+
+interface AuditRecordBase {
+  /** The record exactly as received (for columns and rules that read any field). */
+  readonly raw: RawRecord;
+  readonly id: string;
+  readonly recordType: number;
+  /** ISO 8601 UTC with Z. */
+  readonly creationTime: string;
+  readonly operation: string | null;
+  readonly organizationId: string | null;
+  readonly workload: string | null;
+  /** Parsed Data object; the original string when it did not parse; null when absent. */
+  readonly data: unknown;
+  /** Why Data was kept as a string. */
+  readonly dataParseError?: string;
+}
+
+export interface SecurityComplianceAlertRecord extends AuditRecordBase {
+  readonly kind: 'SecurityComplianceAlert';
+  readonly alertId: string | null;
+  readonly name: string | null;
+  readonly severity: string | null;
+  readonly category: string | null;
+  readonly status: string | null;
+  readonly policyId: string | null;
+}
+
+export interface AirAction {
+  readonly ActionId?: string;
+  readonly ActionType?: string;
+  readonly ActionStatus?: string;
+  readonly ActionApproval?: string;
+  readonly RelatedAlertIds?: string[];
+  readonly [field: string]: unknown;
+}
+
+export interface AirInvestigationRecord extends AuditRecordBase {
+  readonly kind: 'AirInvestigation';
+  readonly investigationId: string | null;
+  readonly investigationName: string | null;
+  readonly investigationType: string | null;
+  readonly status: string | null;
+  readonly actions: AirAction[];
+  /** Data.AlertDisplayName: the name of the alert that triggered the investigation. */
+  readonly alertDisplayName: string | null;
+  /** Data.ProviderAlertId and every action's RelatedAlertIds, first-seen order, without repeats. */
+  readonly relatedAlertIds: string[];
+}
+
+export interface OtherAuditRecord extends AuditRecordBase {
+  readonly kind: 'Other';
+}
+
+export type AuditRecord = SecurityComplianceAlertRecord | AirInvestigationRecord | OtherAuditRecord;
+
+/** An integer RecordType from 64 or "64"; undefined otherwise. */
+export function coerceRecordType(v: unknown): number | undefined {
+  if (typeof v === 'number') return Number.isInteger(v) ? v : undefined;
+  if (typeof v === 'string' && v.length > 0 && v.length < 6) {
+    const n = Number(v);
+    return Number.isInteger(n) ? n : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * Why a parsed JSON value cannot be a record (quarantine reason), or undefined when it can. Cheap enough to run
+ * on every record: the checks are typeof tests and character comparisons.
+ */
+export function recordProblem(r: unknown): string | undefined {
+  if (typeof r !== 'object' || r === null || Array.isArray(r)) return 'record is not a JSON object';
+  const o = r as RawRecord;
+  if (typeof o.Id !== 'string' || o.Id.length === 0)
+    return 'record has no Id (a non-empty string is required)';
+  if (coerceRecordType(o.RecordType) === undefined) {
+    return `record ${o.Id} has RecordType ${JSON.stringify(o.RecordType)}, not an integer`;
+  }
+  if (toUtcIso(o.CreationTime) === null) {
+    return `record ${o.Id} has CreationTime ${JSON.stringify(o.CreationTime)}, not a date-time`;
+  }
+  return undefined;
+}
+
+export type DataParse = { value: unknown; error?: string };
+
+/** Parses a record's Data (a JSON string in the API); objects pass through; absent → null. */
+export function parseData(data: unknown): DataParse {
+  if (data === undefined || data === null) return { value: null };
+  if (typeof data !== 'string') return { value: data };
+  try {
+    return { value: JSON.parse(data) };
+  } catch (e) {
+    return { value: data, error: `Data is not valid JSON: ${(e as Error).message}` };
+  }
+}
+
+/** Actions as objects: string elements (and a string array) are parsed; unparsable elements are dropped. */
+export function parseActions(actions: unknown): AirAction[] {
+  let list = actions;
+  if (typeof list === 'string') {
+    try {
+      list = JSON.parse(list);
+    } catch {
+      return [];
+    }
+  }
+  if (!Array.isArray(list)) return [];
+  const out: AirAction[] = [];
+  for (const a of list) {
+    let v: unknown = a;
+    if (typeof v === 'string') {
+      try {
+        v = JSON.parse(v);
+      } catch {
+        continue;
+      }
+    }
+    if (typeof v === 'object' && v !== null && !Array.isArray(v)) out.push(v as AirAction);
+  }
+  return out;
+}
+
+function str(v: unknown): string | null {
+  return typeof v === 'string' ? v : null;
+}
+
+/** Alert ids an investigation references: Data.ProviderAlertId, then each action's RelatedAlertIds. */
+export function relatedAlertIds(data: unknown, actions: readonly AirAction[]): string[] {
+  const ids: string[] = [];
+  const add = (v: unknown): void => {
+    if (typeof v === 'string' && v.length > 0 && !ids.includes(v)) ids.push(v);
+  };
+  if (typeof data === 'object' && data !== null) add((data as Record<string, unknown>).ProviderAlertId);
+  for (const a of actions) {
+    if (Array.isArray(a.RelatedAlertIds)) for (const id of a.RelatedAlertIds) add(id);
+  }
+  return ids;
+}
+
+/**
+ * The typed view of one record. Throws when {@link recordProblem} would report one; pass `dataParse` when Data
+ * was already parsed (the selection does so lazily for rules on Data fields).
+ */
+export function parseAuditRecord(raw: unknown, dataParse?: DataParse): AuditRecord {
+  const problem = recordProblem(raw);
+  if (problem !== undefined) throw new TypeError(problem);
+  const o = raw as RawRecord;
+  const d = dataParse ?? parseData(o.Data);
+  const base = {
+    raw: o,
+    id: o.Id as string,
+    recordType: coerceRecordType(o.RecordType) as number,
+    creationTime: toUtcIso(o.CreationTime) as string,
+    operation: str(o.Operation),
+    organizationId: str(o.OrganizationId),
+    workload: str(o.Workload),
+    data: d.value,
+    ...(d.error !== undefined ? { dataParseError: d.error } : {}),
+  };
+  if (base.recordType === RECORD_TYPE_SECURITY_COMPLIANCE_ALERTS) {
+    return {
+      ...base,
+      kind: 'SecurityComplianceAlert',
+      alertId: str(o.AlertId),
+      name: str(o.Name),
+      severity: str(o.Severity),
+      category: str(o.Category),
+      status: str(o.Status),
+      policyId: str(o.PolicyId),
+    };
+  }
+  if (base.recordType === RECORD_TYPE_AIR_INVESTIGATION) {
+    const actions = parseActions(o.Actions);
+    const dataObj =
+      typeof d.value === 'object' && d.value !== null ? (d.value as Record<string, unknown>) : {};
+    return {
+      ...base,
+      kind: 'AirInvestigation',
+      investigationId: str(o.InvestigationId),
+      investigationName: str(o.InvestigationName),
+      investigationType: str(o.InvestigationType),
+      status: str(o.Status),
+      actions,
+      alertDisplayName: str(dataObj.AlertDisplayName),
+      relatedAlertIds: relatedAlertIds(d.value, actions),
+    };
+  }
+  return { ...base, kind: 'Other' };
+}

@@ -1,0 +1,192 @@
+/**
+ * One content blob → what the window keeps from it. This is the pipeline's CPU hot path (DESIGN §9: at least half of
+ * bare JSON.parse throughput), so the rules are compiled once into Set look-ups ordered cheap-first (RecordType before
+ * anything else, Data fields last because they need a second JSON.parse), and only selected records are given a
+ * typed model and a row.
+ */
+import type { AlertRow } from '../kusto/schema';
+import { parseAuditRecord, parseData, recordProblem, type DataParse, type RawRecord } from './record';
+import { toAlertRow } from './row';
+import type { MatchValue, Rule, RuleSet } from './rules';
+import { toUtcIso } from './time';
+import type { AirVerdict, BlobSelection, PendingAlert, Provenance } from './types';
+
+/** The blob as a whole is unusable (not JSON, or not a JSON array); the caller quarantines the blob. */
+export class MalformedContentError extends Error {
+  constructor(readonly reason: string) {
+    super(`Malformed content blob: ${reason}`);
+    this.name = 'MalformedContentError';
+  }
+}
+
+interface CompiledField {
+  readonly path: readonly string[];
+  /** Index in `path` where matching starts: 1 for Data.* (the Data object is the start), 0 otherwise. */
+  readonly from: number;
+  readonly onData: boolean;
+  readonly accepted: ReadonlySet<unknown>;
+}
+
+interface CompiledRule {
+  readonly rule: Rule;
+  readonly all: readonly CompiledField[];
+  readonly any: readonly (readonly CompiledField[])[];
+}
+
+/** Both spellings of a value, so 40 matches "40" and "true" matches true without converting per record. */
+function acceptedValues(values: readonly MatchValue[]): Set<unknown> {
+  const set = new Set<unknown>();
+  for (const v of values) {
+    set.add(v);
+    if (typeof v === 'number' || typeof v === 'boolean') set.add(String(v));
+    else if (v.trim() !== '' && String(Number(v)) === v) set.add(Number(v));
+    else if (v === 'true' || v === 'false') set.add(v === 'true');
+  }
+  return set;
+}
+
+function compileFields(match: Record<string, readonly MatchValue[]>): CompiledField[] {
+  const fields = Object.keys(match).map((key): CompiledField => {
+    const path = key.split('.');
+    const onData = path[0] === 'Data' && path.length > 1;
+    return { path, from: onData ? 1 : 0, onData, accepted: acceptedValues(match[key]) };
+  });
+  // Cheap and most selective first: RecordType, then plain fields, then fields inside Data.
+  const rank = (f: CompiledField): number => (f.path[0] === 'RecordType' ? 0 : f.onData ? 2 : 1);
+  return fields.sort((a, b) => rank(a) - rank(b));
+}
+
+const compiledCache = new WeakMap<RuleSet, CompiledRule[]>();
+
+function compile(rules: RuleSet): CompiledRule[] {
+  let compiled = compiledCache.get(rules);
+  if (!compiled) {
+    compiled = rules.rules.map((rule) => ({
+      rule,
+      all: compileFields(rule.match),
+      any: (rule.matchAny ?? []).map(compileFields),
+    }));
+    compiledCache.set(rules, compiled);
+  }
+  return compiled;
+}
+
+/** Per-record lazy Data parse, reused across records to avoid an allocation per record. */
+class LazyData {
+  raw: RawRecord = {};
+  parsed: DataParse | undefined;
+  reset(raw: RawRecord): void {
+    this.raw = raw;
+    this.parsed = undefined;
+  }
+  get(): DataParse {
+    if (this.parsed === undefined) this.parsed = parseData(this.raw.Data);
+    return this.parsed;
+  }
+}
+
+function matchesAt(v: unknown, path: readonly string[], i: number, accepted: ReadonlySet<unknown>): boolean {
+  if (Array.isArray(v)) {
+    for (const el of v) if (matchesAt(el, path, i, accepted)) return true;
+    return false;
+  }
+  if (i === path.length) return accepted.has(v);
+  if (typeof v !== 'object' || v === null) return false;
+  return matchesAt((v as Record<string, unknown>)[path[i]], path, i + 1, accepted);
+}
+
+function fieldMatches(f: CompiledField, rec: RawRecord, data: LazyData): boolean {
+  if (f.onData) return matchesAt(data.get().value, f.path, 1, f.accepted);
+  const v = rec[f.path[0]];
+  if (f.path.length === 1 && f.accepted.has(v)) return true;
+  return typeof v === 'object' && v !== null ? matchesAt(v, f.path, 1, f.accepted) : false;
+}
+
+function allMatch(fields: readonly CompiledField[], rec: RawRecord, data: LazyData): boolean {
+  for (const f of fields) if (!fieldMatches(f, rec, data)) return false;
+  return true;
+}
+
+function firstMatchingRule(rules: readonly CompiledRule[], rec: RawRecord, data: LazyData): Rule | undefined {
+  for (const c of rules) {
+    if (!allMatch(c.all, rec, data)) continue;
+    if (c.any.length > 0 && !c.any.some((clause) => allMatch(clause, rec, data))) continue;
+    return c.rule;
+  }
+  return undefined;
+}
+
+/**
+ * Parses one content blob and applies the rules. Throws {@link MalformedContentError} when the text is not a JSON
+ * array; records inside it that cannot be records (not an object, no Id, bad RecordType or CreationTime) are
+ * quarantined one by one and never stop the blob. A verdict record without InvestigationId, or an awaiting alert
+ * without AlertId, is quarantined too: it cannot take part in correlation.
+ */
+export function selectFromContent(text: string, rules: RuleSet, provenance: Provenance): BlobSelection {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    throw new MalformedContentError(`not valid JSON (${(e as Error).message})`);
+  }
+  if (!Array.isArray(parsed)) {
+    throw new MalformedContentError(
+      `expected a JSON array of audit records, got ${parsed === null ? 'null' : typeof parsed}`,
+    );
+  }
+  const compiled = compile(rules);
+  const firstSeen = toUtcIso(provenance.contentCreated) ?? provenance.contentCreated;
+  const rows: AlertRow[] = [];
+  const waitingAlerts: PendingAlert[] = [];
+  const verdicts: AirVerdict[] = [];
+  const quarantined: { index: number; reason: string }[] = [];
+  let dropped = 0;
+  let unparsedData = 0;
+  const data = new LazyData();
+
+  for (let index = 0; index < parsed.length; index++) {
+    const raw: unknown = parsed[index];
+    const problem = recordProblem(raw);
+    if (problem !== undefined) {
+      quarantined.push({ index, reason: problem });
+      continue;
+    }
+    const rec = raw as RawRecord;
+    data.reset(rec);
+    const rule = firstMatchingRule(compiled, rec, data);
+    if (rule === undefined) {
+      dropped++;
+      continue;
+    }
+    const record = parseAuditRecord(rec, data.get());
+    if (rule.emit === 'verdict') {
+      if (record.kind !== 'AirInvestigation' || !record.investigationId || !record.status) {
+        quarantined.push({
+          index,
+          reason: `record ${record.id} matched verdict rule "${rule.name}" but has no InvestigationId or Status`,
+        });
+        continue;
+      }
+      verdicts.push({
+        investigationId: record.investigationId,
+        verdict: record.status,
+        creationTime: record.creationTime,
+        recordId: record.id,
+        alertIds: record.relatedAlertIds,
+      });
+    } else if (rule.emit === 'awaitVerdict') {
+      if (record.kind !== 'SecurityComplianceAlert' || !record.alertId) {
+        quarantined.push({
+          index,
+          reason: `record ${record.id} matched rule "${rule.name}" (awaitVerdict) but has no AlertId`,
+        });
+        continue;
+      }
+    }
+    if (record.dataParseError !== undefined) unparsedData++;
+    const row = toAlertRow(record, rule.name, provenance);
+    if (rule.emit === 'awaitVerdict') waitingAlerts.push({ alertId: row.AlertId as string, row, firstSeen });
+    else rows.push(row);
+  }
+  return { recordsSeen: parsed.length, rows, waitingAlerts, verdicts, quarantined, dropped, unparsedData };
+}
