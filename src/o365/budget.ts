@@ -80,6 +80,11 @@ export class RequestBudget {
     }
   }
 
+  /** How much longer every caller is held by {@link pauseUntil} (0 when not paused). */
+  pausedForMs(): number {
+    return Math.max(0, this.pausedUntil - this.clock.now());
+  }
+
   /** Holds every caller for `ms` from now. */
   pauseFor(ms: number): void {
     this.pauseUntil(this.clock.now() + ms);

@@ -102,6 +102,15 @@ export class ApiTransport {
     let refreshed = false;
     for (let attempt = 1; ; attempt++) {
       if (attempt > 1) this.counters.retries++;
+      const paused = budget.pausedForMs();
+      if (paused > retry.maxDelayMs) {
+        // Another call was told to wait longer than a worker should block: fail fast, the caller reschedules.
+        this.counters.throttled++;
+        throw new ThrottledError(
+          `${operation}: the tenant's request budget is paused for ${paused} ms after throttling; retry later.`,
+          { status: 429, code: 'AF429', operation, retryAfterMs: paused },
+        );
+      }
       const waited = await budget.acquire();
       if (waited > 0) {
         this.counters.budgetWaits++;

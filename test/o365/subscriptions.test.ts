@@ -1,0 +1,121 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { START_INTERVAL_MS } from '../../src/o365';
+import { apiError, startFakeApi, TENANT, testClient } from './fake-api';
+
+describe('subscriptions', () => {
+  it('lists subscriptions with PublisherIdentifier', async () => {
+    const list = [
+      { contentType: 'Audit.SharePoint', status: 'enabled', webhook: null },
+      { contentType: 'Audit.Exchange', webhook: null },
+    ];
+    const api = await startFakeApi(() => ({ body: list }));
+    try {
+      const { client } = testClient(api);
+      assert.deepEqual(await client.listSubscriptions(), list);
+      assert.equal(api.requests[0]!.route, '/subscriptions/list');
+      assert.equal(api.requests[0]!.query.get('PublisherIdentifier'), TENANT);
+    } finally {
+      await api.close();
+    }
+  });
+
+  it('starts a subscription with POST subscriptions/start?contentType=', async () => {
+    const api = await startFakeApi(() => ({
+      body: { contentType: 'DLP.All', status: 'enabled', webhook: null },
+    }));
+    try {
+      const { client } = testClient(api);
+      assert.deepEqual(await client.startSubscription('DLP.All'), {
+        contentType: 'DLP.All',
+        status: 'enabled',
+        webhook: null,
+      });
+      assert.equal(api.requests[0]!.method, 'POST');
+      assert.equal(api.requests[0]!.query.get('contentType'), 'DLP.All');
+      assert.equal(client.stats().subscriptionStarts, 1);
+    } finally {
+      await api.close();
+    }
+  });
+
+  it('AF20024 "already enabled" (HTTP 400) is success', async () => {
+    const api = await startFakeApi(() =>
+      apiError(400, 'AF20024', 'The subscription is already enabled. No property change.'),
+    );
+    try {
+      const { client } = testClient(api);
+      const s = await client.startSubscription('Audit.General');
+      assert.equal(s.status, 'enabled');
+      assert.equal(api.requests.length, 1);
+    } finally {
+      await api.close();
+    }
+  });
+
+  it('ensureSubscriptions starts what is missing, at most once per content type per 15 minutes', async () => {
+    const enabled = new Set(['Audit.Exchange']);
+    let refuseStarts = true;
+    const api = await startFakeApi((req) => {
+      if (req.route === '/subscriptions/list') {
+        return {
+          body: ['Audit.Exchange', 'Audit.General', 'DLP.All'].map((c) => ({
+            contentType: c,
+            status: enabled.has(c) ? 'enabled' : 'disabled',
+            webhook: null,
+          })),
+        };
+      }
+      const ct = req.query.get('contentType')!;
+      if (!refuseStarts) enabled.add(ct);
+      return { body: { contentType: ct, status: 'enabled', webhook: null } };
+    });
+    try {
+      let now = Date.parse('2026-03-10T12:00:00Z');
+      const { client } = testClient(api, { now: () => now });
+      const first = await client.ensureSubscriptions(['Audit.Exchange', 'Audit.General']);
+      assert.deepEqual(first, {
+        alreadyEnabled: ['Audit.Exchange'],
+        started: ['Audit.General'],
+        deferred: [],
+      });
+
+      // The start did not take (still disabled): no second attempt within 15 minutes.
+      now += 14 * 60_000;
+      const second = await client.ensureSubscriptions(['Audit.General']);
+      assert.deepEqual(second.started, []);
+      assert.deepEqual(second.deferred, [
+        {
+          contentType: 'Audit.General',
+          nextAttemptAt: new Date(now - 14 * 60_000 + START_INTERVAL_MS).toISOString(),
+        },
+      ]);
+
+      now += 60_000;
+      refuseStarts = false;
+      const third = await client.ensureSubscriptions(['Audit.General']);
+      assert.deepEqual(third.started, ['Audit.General']);
+      const fourth = await client.ensureSubscriptions(['Audit.General']);
+      assert.deepEqual(fourth.alreadyEnabled, ['Audit.General']);
+      assert.equal(api.requests.filter((r) => r.route === '/subscriptions/start').length, 2);
+    } finally {
+      await api.close();
+    }
+  });
+
+  it('the 15-minute guard is shared by clients of the same tenant in one process', async () => {
+    const api = await startFakeApi((req) =>
+      req.route === '/subscriptions/list'
+        ? { body: [] }
+        : { body: { contentType: 'Audit.General', status: 'enabled' } },
+    );
+    try {
+      await testClient(api).client.ensureSubscriptions(['Audit.General']);
+      const again = await testClient(api).client.ensureSubscriptions(['Audit.General']);
+      assert.equal(again.deferred.length, 1);
+      assert.equal(api.requests.filter((r) => r.route === '/subscriptions/start').length, 1);
+    } finally {
+      await api.close();
+    }
+  });
+});
