@@ -1,0 +1,161 @@
+/**
+ * Azurite (the npm package) as a child process: blob, queue and table services on loopback with the well-known
+ * development account. `--skipApiVersionCheck` because the SDKs send newer API versions than Azurite knows, and
+ * `--disableTelemetry` because it otherwise calls out to the internet. Port 0 asks the OS for free ports; the real
+ * ones are read from Azurite's start-up lines.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+export interface RunningAzurite {
+  blobUrl: string;
+  queueUrl: string;
+  tableUrl: string;
+  accountName: string;
+  accountKey: string;
+  connectionString: string;
+  close(): Promise<void>;
+}
+
+export interface AzuriteOptions {
+  /** Data directory; default .local/azurite at the repository root. */
+  location?: string;
+  /** Defaults 10000, 10001, 10002; 0 = a free port. */
+  blobPort?: number;
+  queuePort?: number;
+  tablePort?: number;
+  /** Don't echo Azurite's output (default true). */
+  silent?: boolean;
+  /** Give up when the services are not listening after this long (default 30 s). */
+  startTimeoutMs?: number;
+}
+
+/** Azurite's documented development account (public, not a secret). */
+export const DEV_ACCOUNT_NAME = 'devstoreaccount1';
+export const DEV_ACCOUNT_KEY =
+  'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
+
+const SERVICES = ['Blob', 'Queue', 'Table'] as const;
+type Service = (typeof SERVICES)[number];
+
+export async function startAzurite(options: AzuriteOptions = {}): Promise<RunningAzurite> {
+  const location = options.location ?? resolve(__dirname, '..', '.local', 'azurite');
+  mkdirSync(location, { recursive: true });
+  const entry = require.resolve('azurite/dist/src/azurite.js');
+  const args = [
+    entry,
+    '--location',
+    location,
+    '--blobHost',
+    '127.0.0.1',
+    '--queueHost',
+    '127.0.0.1',
+    '--tableHost',
+    '127.0.0.1',
+    '--blobPort',
+    String(options.blobPort ?? 10000),
+    '--queuePort',
+    String(options.queuePort ?? 10001),
+    '--tablePort',
+    String(options.tablePort ?? 10002),
+    '--skipApiVersionCheck',
+    '--disableTelemetry',
+    '--loose',
+  ];
+  const child = spawn(process.execPath, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NODE_OPTIONS: '' },
+  });
+  const killOnExit = (): void => {
+    child.kill('SIGKILL');
+  };
+  process.once('exit', killOnExit);
+  let urls: Record<Service, string>;
+  try {
+    urls = await waitForListening(child, options.silent ?? true, options.startTimeoutMs ?? 30_000);
+  } catch (error) {
+    process.removeListener('exit', killOnExit);
+    await stopChild(child);
+    throw error;
+  }
+  const blobUrl = `${urls.Blob}/${DEV_ACCOUNT_NAME}`;
+  const queueUrl = `${urls.Queue}/${DEV_ACCOUNT_NAME}`;
+  const tableUrl = `${urls.Table}/${DEV_ACCOUNT_NAME}`;
+  return {
+    blobUrl,
+    queueUrl,
+    tableUrl,
+    accountName: DEV_ACCOUNT_NAME,
+    accountKey: DEV_ACCOUNT_KEY,
+    connectionString:
+      `DefaultEndpointsProtocol=http;AccountName=${DEV_ACCOUNT_NAME};AccountKey=${DEV_ACCOUNT_KEY};` +
+      `BlobEndpoint=${blobUrl};QueueEndpoint=${queueUrl};TableEndpoint=${tableUrl};`,
+    close: async () => {
+      process.removeListener('exit', killOnExit);
+      await stopChild(child);
+    },
+  };
+}
+
+function waitForListening(
+  child: ChildProcess,
+  silent: boolean,
+  timeoutMs: number,
+): Promise<Record<Service, string>> {
+  return new Promise((resolveUrls, reject) => {
+    const found: Partial<Record<Service, string>> = {};
+    let output = '';
+    const timer = setTimeout(
+      () => fail(new Error(`Azurite did not start within ${timeoutMs} ms:\n${output.slice(-2000)}`)),
+      timeoutMs,
+    );
+    const onData = (chunk: Buffer): void => {
+      const text = chunk.toString('utf8');
+      output += text;
+      if (!silent) process.stderr.write(text);
+      for (const line of text.split('\n')) {
+        const match = /Azurite (Blob|Queue|Table) service is successfully listening at (http:\/\/\S+)/.exec(
+          line,
+        );
+        if (match) found[match[1] as Service] = match[2]!.replace(/\/$/, '');
+      }
+      if (SERVICES.every((s) => found[s])) {
+        cleanup();
+        resolveUrls(found as Record<Service, string>);
+      }
+    };
+    const onExit = (code: number | null): void =>
+      fail(new Error(`Azurite exited (code ${code}) before listening:\n${output.slice(-2000)}`));
+    const cleanup = (): void => {
+      clearTimeout(timer);
+      child.removeListener('exit', onExit);
+      if (silent) {
+        // Keep draining so a chatty Azurite never blocks on a full pipe.
+        child.stdout?.removeListener('data', onData);
+        child.stderr?.removeListener('data', onData);
+        child.stdout?.resume();
+        child.stderr?.resume();
+      }
+    };
+    const fail = (error: Error): void => {
+      cleanup();
+      reject(error);
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', onExit);
+  });
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((done) => {
+    const force = setTimeout(() => child.kill('SIGKILL'), 5000);
+    child.once('exit', () => {
+      clearTimeout(force);
+      done();
+    });
+    child.kill('SIGTERM');
+  });
+}

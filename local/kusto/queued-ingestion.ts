@@ -1,0 +1,272 @@
+/**
+ * Queued ingestion as a cluster's data-management service does it, against Azurite: the ingest client uploads a blob
+ * and posts a message on SecuredReadyForAggregationQueue; this worker takes each message, honours `ingestIfNotExists`
+ * (skip when an extent tagged `ingest-by:X` exists) and the extent tags, applies the named (or inline) mapping,
+ * appends one extent per message, and reports to the success/failure queues as the message's ReportLevel asks.
+ */
+import {
+  AccountSASPermissions,
+  AccountSASResourceTypes,
+  AccountSASServices,
+  BlobClient,
+  BlobServiceClient,
+  generateAccountSASQueryParameters,
+  SASProtocol,
+  StorageSharedKeyCredential,
+} from '@azure/storage-blob';
+import { QueueClient } from '@azure/storage-queue';
+import { gunzipSync } from 'node:zlib';
+import type { RunningAzurite } from '../azurite';
+import type { Clock } from '../clock';
+import type { IngestionResources } from './commands';
+import { badRequest, KustoLocalError } from './errors';
+import { parseJsonMapping, parseJsonRecords, prepareRows, recordsToRows } from './ingest';
+import type { KustoStore } from './store';
+
+export const READY_QUEUE = 'readyforaggregation-secured';
+export const FAILED_QUEUE = 'failedingestions';
+export const SUCCESS_QUEUE = 'successfulingestions';
+export const TEMP_CONTAINER = 'ingestion-temp';
+export const STATUS_TABLE = 'ingestionsstatus';
+
+/** The message the ingest client posts (reference: kusto-protocol.md, Queued ingestion). */
+interface IngestionMessage {
+  Id: string;
+  BlobPath: string;
+  DatabaseName: string;
+  TableName: string;
+  RetainBlobOnSuccess?: boolean;
+  ReportLevel?: number | null;
+  ReportMethod?: number | null;
+  AdditionalProperties?: Record<string, unknown>;
+}
+
+/** ReportLevel: 0 failures only (the SDK default), 1 none, 2 failures and successes. ReportMethod: 0 queue, 1 table, 2 both. */
+const REPORT_NONE = 1;
+const REPORT_ALL = 2;
+const REPORT_TABLE_ONLY = 1;
+
+export interface WorkerOptions {
+  readonly azurite: RunningAzurite;
+  readonly store: KustoStore;
+  readonly clock: Clock;
+  /** Wall-clock polling interval; 0 = no background polling (drain() only). */
+  readonly pollMs: number;
+}
+
+export class QueuedIngestionWorker {
+  private readonly ready: QueueClient;
+  private readonly failed: QueueClient;
+  private readonly succeeded: QueueClient;
+  private readonly sas: string;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<number> = Promise.resolve(0);
+  private stopped = false;
+
+  constructor(private readonly options: WorkerOptions) {
+    const { azurite } = options;
+    const credential = new StorageSharedKeyCredential(azurite.accountName, azurite.accountKey);
+    // Azurite checks SAS expiry against real time, whatever clock the endpoint runs on.
+    this.sas = generateAccountSASQueryParameters(
+      {
+        expiresOn: new Date(Date.now() + 365 * 86_400_000),
+        permissions: AccountSASPermissions.parse('rwdlacup'),
+        resourceTypes: AccountSASResourceTypes.parse('sco').toString(),
+        services: AccountSASServices.parse('bqt').toString(),
+        protocol: SASProtocol.HttpsAndHttp,
+      },
+      credential,
+    ).toString();
+    this.ready = new QueueClient(`${azurite.queueUrl}/${READY_QUEUE}?${this.sas}`);
+    this.failed = new QueueClient(`${azurite.queueUrl}/${FAILED_QUEUE}?${this.sas}`);
+    this.succeeded = new QueueClient(`${azurite.queueUrl}/${SUCCESS_QUEUE}?${this.sas}`);
+  }
+
+  /** Creates the queues and the temp container; returns what `.get ingestion resources` reports. */
+  async prepare(): Promise<IngestionResources> {
+    const { azurite } = this.options;
+    await Promise.all([
+      this.ready.createIfNotExists(),
+      this.failed.createIfNotExists(),
+      this.succeeded.createIfNotExists(),
+    ]);
+    const blobService = new BlobServiceClient(`${azurite.blobUrl}?${this.sas}`);
+    await blobService.getContainerClient(TEMP_CONTAINER).createIfNotExists();
+    return {
+      readyQueue: `${azurite.queueUrl}/${READY_QUEUE}?${this.sas}`,
+      failedQueue: `${azurite.queueUrl}/${FAILED_QUEUE}?${this.sas}`,
+      successQueue: `${azurite.queueUrl}/${SUCCESS_QUEUE}?${this.sas}`,
+      tempStorage: [`${azurite.blobUrl}/${TEMP_CONTAINER}?${this.sas}`],
+      statusTable: `${azurite.tableUrl}/${STATUS_TABLE}?${this.sas}`,
+    };
+  }
+
+  start(): void {
+    if (this.options.pollMs <= 0) return;
+    const tick = (): void => {
+      if (this.stopped) return;
+      this.drain()
+        .catch((error: unknown) =>
+          process.emitWarning(`local Kusto queued ingestion: ${(error as Error).message}`),
+        )
+        .finally(() => {
+          if (!this.stopped) this.timer = setTimeout(tick, this.options.pollMs);
+        });
+    };
+    this.timer = setTimeout(tick, this.options.pollMs);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running.catch(() => 0);
+  }
+
+  /** Processes every message visible now (one drain at a time); returns the number of batches ingested. */
+  drain(): Promise<number> {
+    const next = this.running.catch(() => 0).then(() => this.drainOnce());
+    this.running = next;
+    return next;
+  }
+
+  private async drainOnce(): Promise<number> {
+    let ingested = 0;
+    for (;;) {
+      const received = await this.ready.receiveMessages({ numberOfMessages: 32, visibilityTimeout: 300 });
+      if (received.receivedMessageItems.length === 0) return ingested;
+      for (const item of received.receivedMessageItems) {
+        if (await this.process(item.messageText)) ingested++;
+        await this.ready.deleteMessage(item.messageId, item.popReceipt);
+      }
+    }
+  }
+
+  /** Returns true when the batch was ingested (false when skipped or failed — both are reported, never retried). */
+  private async process(messageText: string): Promise<boolean> {
+    let message: IngestionMessage;
+    try {
+      message = JSON.parse(Buffer.from(messageText, 'base64').toString('utf8')) as IngestionMessage;
+    } catch {
+      process.emitWarning('local Kusto queued ingestion: dropped a message that is not base64 JSON');
+      return false;
+    }
+    const now = this.options.clock.now();
+    try {
+      const props = message.AdditionalProperties ?? {};
+      const tags = stringList(props.tags);
+      const ingestIfNotExists = stringList(props.ingestIfNotExists);
+      const { store } = this.options;
+      store.ensureDatabase(message.DatabaseName, now);
+      const existing = ingestIfNotExists.find((tag) =>
+        store.hasExtentTag(message.DatabaseName, message.TableName, `ingest-by:${tag}`),
+      );
+      if (existing !== undefined) {
+        await this.report(message, false, now, {
+          status: 'Skipped',
+          errorCode: 'Skipped_IngestByTagAlreadyExists',
+          details: `An extent tagged 'ingest-by:${existing}' already exists in table '${message.TableName}'; ingestion skipped (ingestIfNotExists).`,
+        });
+        await this.deleteSource(message);
+        return false;
+      }
+      const payload = await this.download(message.BlobPath);
+      const format = typeof props.format === 'string' ? props.format : 'csv';
+      const rows =
+        typeof props.ingestionMapping === 'string'
+          ? this.inlineMappedRows(message, payload, props.ingestionMapping, format)
+          : prepareRows(store, {
+              database: message.DatabaseName,
+              table: message.TableName,
+              format,
+              mappingName:
+                typeof props.ingestionMappingReference === 'string'
+                  ? props.ingestionMappingReference
+                  : undefined,
+              payload,
+            });
+      store.appendExtent(message.DatabaseName, message.TableName, rows, tags, now);
+      await this.report(message, true, now);
+      await this.deleteSource(message);
+      return true;
+    } catch (error) {
+      const kustoError = error instanceof KustoLocalError ? error : undefined;
+      await this.report(message, false, now, {
+        status: 'Permanent',
+        errorCode: kustoError?.code ?? 'General_InternalError',
+        details: (error as Error).message,
+      });
+      return false;
+    }
+  }
+
+  private inlineMappedRows(
+    message: IngestionMessage,
+    payload: string,
+    mappingJson: string,
+    format: string,
+  ): Record<string, unknown>[] {
+    const table = this.options.store.getTable(message.DatabaseName, message.TableName);
+    if (!table)
+      throw badRequest(
+        `Table '${message.TableName}' could not be found in database '${message.DatabaseName}'.`,
+      );
+    if (!['json', 'multijson', 'singlejson'].includes(format.toLowerCase()))
+      throw badRequest(`Ingestion format '${format}' is not supported.`);
+    return recordsToRows(parseJsonRecords(payload), table, parseJsonMapping(mappingJson));
+  }
+
+  private async download(blobPath: string): Promise<string> {
+    const buffer = await new BlobClient(blobPath).downloadToBuffer();
+    const gzipped = buffer.length > 2 && buffer[0] === 0x1f && buffer[1] === 0x8b;
+    return (gzipped ? gunzipSync(buffer) : buffer).toString('utf8');
+  }
+
+  private async deleteSource(message: IngestionMessage): Promise<void> {
+    if (message.RetainBlobOnSuccess) return;
+    await new BlobClient(message.BlobPath).deleteIfExists().catch(() => undefined);
+  }
+
+  private async report(
+    message: IngestionMessage,
+    success: boolean,
+    now: number,
+    failure?: { status: string; errorCode: string; details: string },
+  ): Promise<void> {
+    const level = message.ReportLevel ?? 0;
+    if (level === REPORT_NONE || (success && level !== REPORT_ALL)) return;
+    if (message.ReportMethod === REPORT_TABLE_ONLY) return; // table reporting is not served on Azurite
+    const base = {
+      OperationId: message.Id,
+      Database: message.DatabaseName,
+      Table: message.TableName,
+      IngestionSourceId: message.Id,
+      IngestionSourcePath: message.BlobPath.split('?')[0],
+      RootActivityId: message.Id,
+    };
+    const body = success
+      ? { ...base, SucceededOn: new Date(now).toISOString() }
+      : {
+          ...base,
+          FailedOn: new Date(now).toISOString(),
+          Details: failure?.details,
+          ErrorCode: failure?.errorCode,
+          FailureStatus: failure?.status,
+          OriginatesFromUpdatePolicy: false,
+          ShouldRetry: false,
+        };
+    const queue = success ? this.succeeded : this.failed;
+    await queue.sendMessage(Buffer.from(JSON.stringify(body)).toString('base64'));
+  }
+}
+
+/** `tags` / `ingestIfNotExists` arrive as a JSON-encoded string array (or, from other clients, an array). */
+function stringList(value: unknown): string[] {
+  if (Array.isArray(value)) return value.map(String);
+  if (typeof value !== 'string' || value.trim() === '') return [];
+  try {
+    const parsed: unknown = JSON.parse(value);
+    return Array.isArray(parsed) ? parsed.map(String) : [String(parsed)];
+  } catch {
+    return [value];
+  }
+}
