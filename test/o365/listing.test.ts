@@ -7,11 +7,11 @@ import {
   SubscriptionMissingError,
   WindowRejectedError,
 } from '../../src/o365';
-import { apiError, recentWindow, ref, startFakeApi, TENANT, testClient } from './fake-api';
+import { apiError, recentWindow, type Reply, ref, startFakeApi, TENANT, testClient } from './fake-api';
 
 describe('listContent', () => {
   it('follows NextPageUri and NextPageUrl through empty pages, de-duplicates and sorts', async () => {
-    const api = await startFakeApi((req) => {
+    const api = await startFakeApi((req): Reply => {
       const page = req.query.get('nextPage');
       const base = `${api.feed}/subscriptions/content?contentType=Audit.General&startTime=${req.query.get('startTime')}`;
       if (page === null) {
