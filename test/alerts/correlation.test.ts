@@ -1,0 +1,229 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  correlate,
+  emptyCorrelationState,
+  loadRuleSet,
+  selectFromContent,
+  type BlobSelection,
+  type CorrelationState,
+} from '../../src/alerts';
+import { provenance, submissionInvestigation, userReportedAlert } from './fixtures/records';
+
+const rules = loadRuleSet(undefined);
+const HOLD = 72;
+
+/** One window's blob through the real selection, as the fetch activity would produce it. */
+function blob(records: unknown[], contentCreated: string): BlobSelection {
+  return selectFromContent(
+    JSON.stringify(records),
+    rules,
+    provenance({ contentCreated, contentId: `c-${contentCreated}` }),
+  );
+}
+
+/** The state after a JSON round trip, as it is stored between windows. */
+function stored(state: CorrelationState): CorrelationState {
+  return JSON.parse(JSON.stringify(state)) as CorrelationState;
+}
+
+describe('correlate', () => {
+  it('releases an alert when its investigation is processed two windows later, with the verdict', () => {
+    const w1 = blob([userReportedAlert('alert-rec-1', 'A1')], '2026-01-28T10:05:00Z');
+    let r = correlate(emptyCorrelationState(), [w1], '2026-01-28T11:00:00Z', HOLD);
+    assert.deepEqual(r.released, []);
+    assert.deepEqual(Object.keys(r.state.pending), ['A1']);
+
+    const running = submissionInvestigation({
+      id: 'inv-1',
+      investigationId: 'I1',
+      status: 'Running',
+      providerAlertId: 'A1',
+    });
+    const w2 = blob([running], '2026-01-28T11:05:00Z');
+    r = correlate(stored(r.state), [w2], '2026-01-28T12:00:00Z', HOLD);
+    assert.deepEqual(r.released, [], 'a Running investigation is not a verdict');
+
+    const done = submissionInvestigation({
+      id: 'inv-2',
+      investigationId: 'I1',
+      status: 'Threats Found',
+      providerAlertId: 'A1',
+      creationTime: '2026-01-28T12:10:00',
+    });
+    const w3 = blob([done], '2026-01-28T12:15:00Z');
+    r = correlate(stored(r.state), [w3], '2026-01-28T13:00:00Z', HOLD);
+    assert.equal(r.released.length, 1);
+    assert.equal(r.released[0].Id, 'alert-rec-1');
+    assert.equal(r.released[0].AirInvestigationId, 'I1');
+    assert.equal(r.released[0].AirVerdict, 'Threats Found');
+    assert.deepEqual(r.state.pending, {});
+    assert.deepEqual(r.expired, []);
+  });
+
+  it('releases an alert whose investigation was seen first, including via action RelatedAlertIds', () => {
+    const inv = submissionInvestigation({
+      id: 'inv-1',
+      investigationId: 'I1',
+      status: 'Remediated',
+      providerAlertId: 'other',
+      actionAlertIds: ['A2'],
+    });
+    let r = correlate(
+      emptyCorrelationState(),
+      [blob([inv], '2026-01-28T10:05:00Z')],
+      '2026-01-28T11:00:00Z',
+      HOLD,
+    );
+    assert.deepEqual(r.released, []);
+    assert.ok(r.state.verdicts['inv-1']);
+
+    r = correlate(
+      stored(r.state),
+      [blob([userReportedAlert('alert-rec-2', 'A2')], '2026-01-28T11:05:00Z')],
+      '2026-01-28T12:00:00Z',
+      HOLD,
+    );
+    assert.deepEqual(
+      r.released.map((row) => [row.Id, row.AirVerdict]),
+      [['alert-rec-2', 'Remediated']],
+    );
+    // A later update record of the same alert is released at once from the kept verdict.
+    const updated = { ...userReportedAlert('alert-rec-3', 'A2'), Operation: 'AlertUpdated' };
+    r = correlate(stored(r.state), [blob([updated], '2026-01-28T12:05:00Z')], '2026-01-28T13:00:00Z', HOLD);
+    assert.deepEqual(
+      r.released.map((row) => row.Id),
+      ['alert-rec-3'],
+    );
+  });
+
+  it('releases the alert and its investigation from the same blob', () => {
+    const b = blob(
+      [
+        userReportedAlert('a', 'A3'),
+        submissionInvestigation({
+          id: 'i',
+          investigationId: 'I3',
+          status: 'No threats found',
+          providerAlertId: 'A3',
+        }),
+      ],
+      '2026-01-28T10:05:00Z',
+    );
+    const r = correlate(emptyCorrelationState(), [b], '2026-01-28T11:00:00Z', HOLD);
+    assert.equal(r.released.length, 1);
+    assert.equal(b.rows.length, 1, 'the investigation itself is a row now');
+  });
+
+  it('expires alerts that waited longer than the hold and reports them', () => {
+    let r = correlate(
+      emptyCorrelationState(),
+      [blob([userReportedAlert('old', 'A4')], '2026-01-28T10:00:00Z')],
+      '2026-01-28T11:00:00Z',
+      2,
+    );
+    r = correlate(
+      stored(r.state),
+      [blob([userReportedAlert('new', 'A5')], '2026-01-28T11:30:00Z')],
+      '2026-01-28T12:00:00Z',
+      2,
+    );
+    assert.deepEqual(r.expired, [], 'exactly at the hold is still waiting');
+    r = correlate(stored(r.state), [], '2026-01-28T12:00:01Z', 2);
+    assert.deepEqual(
+      r.expired.map((p) => p.row.Id),
+      ['old'],
+    );
+    assert.deepEqual(Object.keys(r.state.pending), ['A5']);
+  });
+
+  it('chooses the earliest verdict known at release time, ties by the smaller record id', () => {
+    const late = submissionInvestigation({
+      id: 'r-late',
+      investigationId: 'I6',
+      status: 'Remediated',
+      providerAlertId: 'A6',
+      creationTime: '2026-01-28T12:00:00',
+    });
+    const early = submissionInvestigation({
+      id: 'r-early',
+      investigationId: 'I6',
+      status: 'Pending Action',
+      providerAlertId: 'A6',
+      creationTime: '2026-01-28T11:00:00',
+    });
+    const alert = userReportedAlert('a6', 'A6');
+    // Arrival order does not matter when both are known.
+    for (const order of [
+      [late, early],
+      [early, late],
+    ]) {
+      const r = correlate(
+        emptyCorrelationState(),
+        [blob([alert], '2026-01-28T10:05:00Z'), blob(order, '2026-01-28T12:05:00Z')],
+        '2026-01-28T13:00:00Z',
+        HOLD,
+      );
+      assert.equal(r.released[0].AirVerdict, 'Pending Action');
+    }
+    const tieB = submissionInvestigation({
+      id: 'r-b',
+      investigationId: 'I7b',
+      status: 'Remediated',
+      providerAlertId: 'A7',
+      creationTime: '2026-01-28T11:00:00',
+    });
+    const tieA = submissionInvestigation({
+      id: 'r-a',
+      investigationId: 'I7a',
+      status: 'Threats Found',
+      providerAlertId: 'A7',
+      creationTime: '2026-01-28T11:00:00.000Z',
+    });
+    const r = correlate(
+      emptyCorrelationState(),
+      [blob([tieB, tieA, userReportedAlert('a7', 'A7')], '2026-01-28T11:05:00Z')],
+      '2026-01-28T12:00:00Z',
+      HOLD,
+    );
+    assert.deepEqual([r.released[0].AirInvestigationId, r.released[0].AirVerdict], ['I7a', 'Threats Found']);
+  });
+
+  it('keeps one pending entry per record, prunes verdicts after 7 days and never mutates its input', () => {
+    const alert = userReportedAlert('dup', 'A8');
+    const state0 = emptyCorrelationState();
+    const r1 = correlate(
+      state0,
+      [blob([alert], '2026-01-28T10:05:00Z'), blob([alert], '2026-01-28T10:20:00Z')],
+      '2026-01-28T11:00:00Z',
+      HOLD,
+    );
+    assert.equal(r1.state.pending.A8.length, 1);
+    assert.equal(r1.state.pending.A8[0].firstSeen, '2026-01-28T10:05:00Z');
+    assert.deepEqual(state0, emptyCorrelationState());
+
+    const inv = submissionInvestigation({
+      id: 'v',
+      investigationId: 'I9',
+      status: 'Remediated',
+      providerAlertId: 'A9',
+      creationTime: '2026-01-20T00:00:00',
+    });
+    const r2 = correlate(
+      emptyCorrelationState(),
+      [blob([inv], '2026-01-20T00:05:00Z')],
+      '2026-01-26T23:00:00Z',
+      HOLD,
+    );
+    assert.ok(r2.state.verdicts.v);
+    const before = stored(r2.state);
+    const r3 = correlate(r2.state, [], '2026-01-27T00:00:01Z', HOLD);
+    assert.deepEqual(r3.state.verdicts, {});
+    assert.deepEqual(r2.state, before);
+  });
+
+  it('rejects a bad clock or hold', () => {
+    assert.throws(() => correlate(emptyCorrelationState(), [], 'now', HOLD), /nowIso/);
+    assert.throws(() => correlate(emptyCorrelationState(), [], '2026-01-28T00:00:00Z', 0), /holdHours/);
+  });
+});
