@@ -36,6 +36,9 @@ export const DEV_ACCOUNT_NAME = 'devstoreaccount1';
 export const DEV_ACCOUNT_KEY =
   'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
 
+const PARENT_WATCH =
+  "process.stdin.on('end',()=>process.exit(0));process.stdin.on('error',()=>process.exit(0));process.stdin.resume();";
+
 const SERVICES = ['Blob', 'Queue', 'Table'] as const;
 type Service = (typeof SERVICES)[number];
 
@@ -44,6 +47,9 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
   mkdirSync(location, { recursive: true });
   const entry = require.resolve('azurite/dist/src/azurite.js');
   const args = [
+    // Azurite exits when our end of its stdin closes, so it never outlives a test process that was killed.
+    '--import',
+    `data:text/javascript,${encodeURIComponent(PARENT_WATCH)}`,
     entry,
     '--location',
     location,
@@ -64,7 +70,7 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
     '--loose',
   ];
   const child = spawn(process.execPath, args, {
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe'],
     env: { ...process.env, NODE_OPTIONS: '' },
   });
   const killOnExit = (): void => {
