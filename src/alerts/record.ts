@@ -7,7 +7,7 @@
  * `Data` as a JSON string (parsed here; kept as the string when it does not parse, with the error noted);
  * investigation Actions as objects or as JSON strings; `DeeplinkURL` spelled as in the docs.
  */
-import { toUtcIso } from './time';
+import { isAuditTime, toUtcIso } from './time';
 
 export const RECORD_TYPE_SECURITY_COMPLIANCE_ALERTS = 40;
 export const RECORD_TYPE_AIR_INVESTIGATION = 64;
@@ -90,7 +90,7 @@ export function recordProblem(r: unknown): string | undefined {
   if (coerceRecordType(o.RecordType) === undefined) {
     return `record ${o.Id} has RecordType ${JSON.stringify(o.RecordType)}, not an integer`;
   }
-  if (toUtcIso(o.CreationTime) === null) {
+  if (!isAuditTime(o.CreationTime)) {
     return `record ${o.Id} has CreationTime ${JSON.stringify(o.CreationTime)}, not a date-time`;
   }
   return undefined;

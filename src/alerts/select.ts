@@ -25,6 +25,9 @@ interface CompiledField {
   readonly from: number;
   readonly onData: boolean;
   readonly accepted: ReadonlySet<unknown>;
+  /** For Data fields whose accepted values are all plain strings: each as a JSON literal, for the pre-check. */
+  readonly literals?: readonly string[];
+  readonly literalsHaveSlash?: boolean;
 }
 
 interface CompiledRule {
@@ -49,11 +52,28 @@ function compileFields(match: Record<string, readonly MatchValue[]>): CompiledFi
   const fields = Object.keys(match).map((key): CompiledField => {
     const path = key.split('.');
     const onData = path[0] === 'Data' && path.length > 1;
-    return { path, from: onData ? 1 : 0, onData, accepted: acceptedValues(match[key]) };
+    const values = match[key];
+    const plain = onData && values.every((v) => typeof v === 'string' && !/["\\\u0000-\u001f]/.test(v));
+    return {
+      path,
+      from: onData ? 1 : 0,
+      onData,
+      accepted: acceptedValues(values),
+      ...(plain
+        ? {
+            literals: values.map((v) => `"${v}"`),
+            literalsHaveSlash: values.some((v) => String(v).includes('/')),
+          }
+        : {}),
+    };
   });
   // Cheap and most selective first: RecordType, then plain fields, then fields inside Data.
   const rank = (f: CompiledField): number => (f.path[0] === 'RecordType' ? 0 : f.onData ? 2 : 1);
   return fields.sort((a, b) => rank(a) - rank(b));
+}
+
+function dataFieldCount(fields: readonly CompiledField[]): number {
+  return fields.filter((f) => f.onData).length;
 }
 
 const compiledCache = new WeakMap<RuleSet, CompiledRule[]>();
@@ -64,7 +84,8 @@ function compile(rules: RuleSet): CompiledRule[] {
     compiled = rules.rules.map((rule) => ({
       rule,
       all: compileFields(rule.match),
-      any: (rule.matchAny ?? []).map(compileFields),
+      // Clauses that need no Data parse are tried first.
+      any: (rule.matchAny ?? []).map(compileFields).sort((a, b) => dataFieldCount(a) - dataFieldCount(b)),
     }));
     compiledCache.set(rules, compiled);
   }
@@ -95,8 +116,24 @@ function matchesAt(v: unknown, path: readonly string[], i: number, accepted: Rea
   return matchesAt((v as Record<string, unknown>)[path[i]], path, i + 1, accepted);
 }
 
+/**
+ * Exact shortcut that spares the second JSON.parse of most Data strings: a plain string value V inside the Data
+ * text is written either as the literal "V" or with \uXXXX (or \/) escapes, so when the text has none of
+ * those and no literal, the parsed Data cannot hold V anywhere.
+ */
+function dataCannotMatch(f: CompiledField, text: string): boolean {
+  if (text.includes('\\u') || (f.literalsHaveSlash && text.includes('\\/'))) return false;
+  for (const lit of f.literals as readonly string[]) if (text.includes(lit)) return false;
+  return true;
+}
+
 function fieldMatches(f: CompiledField, rec: RawRecord, data: LazyData): boolean {
-  if (f.onData) return matchesAt(data.get().value, f.path, 1, f.accepted);
+  if (f.onData) {
+    if (f.literals !== undefined && data.parsed === undefined && typeof rec.Data === 'string') {
+      if (dataCannotMatch(f, rec.Data)) return false;
+    }
+    return matchesAt(data.get().value, f.path, 1, f.accepted);
+  }
   const v = rec[f.path[0]];
   if (f.path.length === 1 && f.accepted.has(v)) return true;
   return typeof v === 'object' && v !== null ? matchesAt(v, f.path, 1, f.accepted) : false;

@@ -64,6 +64,23 @@ export function toUtcIso(value: unknown): string | null {
   return new Date(ms).toISOString();
 }
 
+/** Whether {@link toUtcIso} would accept `value`, without building the string (runs for every record). */
+export function isAuditTime(value: unknown): boolean {
+  if (typeof value !== 'string') return false;
+  if (hasDateTimePrefix(value)) {
+    let end = 19;
+    if (value.charCodeAt(19) === 46 /* . */) {
+      end = 20;
+      while (end < value.length && isDigitAt(value, end)) end++;
+      if (end === 20) return false;
+    }
+    if (end === value.length) return true;
+    if (end === value.length - 1 && (value.charCodeAt(end) === 90 || value.charCodeAt(end) === 122))
+      return true;
+  }
+  return !Number.isNaN(Date.parse(value));
+}
+
 /** Milliseconds since the epoch for an audit time (zone-less = UTC); NaN when it is not a date-time. */
 export function utcMillis(value: string): number {
   const iso = toUtcIso(value);

@@ -74,6 +74,28 @@ describe('selectFromContent with the default rules', () => {
     assert.equal(s.dropped, 1);
   });
 
+  it('matches Data values written with JSON escapes (the pre-parse shortcut stays exact)', () => {
+    const rec = submissionInvestigation({ id: 'esc', investigationId: 'i-esc', status: 'Remediated' });
+    rec.InvestigationType = 'ZappedEmailInvestigation'; // only Data.AlertDisplayName can select it now
+    const escaped = (rec.Data as string).replace('"Email reported by user', '"\\u0045mail reported by user');
+    assert.notEqual(escaped, rec.Data);
+    const s = selectFromContent(JSON.stringify([{ ...rec, Data: escaped }]), defaults, provenance());
+    assert.deepEqual(
+      s.rows.map((r) => r.Id),
+      ['esc'],
+    );
+    const slashRules = loadRuleSet(
+      '[{"name":"s","match":{"RecordType":[40],"Data.path":["a/b"]},"emit":"row"}]',
+    );
+    const base = sampleRecords('security_compliance_alerts_elastic.json')[0];
+    const withSlash = { ...base, Data: '{"path":"a\\/b"}' };
+    const without = { ...base, Id: 'no', Data: '{"path":"a b","other":"a/b"}' };
+    assert.deepEqual(
+      selectFromContent(JSON.stringify([withSlash, without]), slashRules, provenance()).rows.map((r) => r.Id),
+      [base.Id],
+    );
+  });
+
   it('follows a configured processed set (e.g. without "No threats found")', () => {
     const rules = loadRuleSet(
       '{"processedStatuses": ["Threats Found", "Remediated", "Partially Remediated"]}',
