@@ -48,12 +48,21 @@ function acceptedValues(values: readonly MatchValue[]): Set<unknown> {
   return set;
 }
 
+/** A string JSON writes verbatim except for optional \uXXXX or \/ escapes (no quote, backslash, control char). */
+function isPlainLiteral(v: string): boolean {
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c < 0x20 || c === 0x22 || c === 0x5c) return false;
+  }
+  return true;
+}
+
 function compileFields(match: Record<string, readonly MatchValue[]>): CompiledField[] {
   const fields = Object.keys(match).map((key): CompiledField => {
     const path = key.split('.');
     const onData = path[0] === 'Data' && path.length > 1;
     const values = match[key];
-    const plain = onData && values.every((v) => typeof v === 'string' && !/["\\\u0000-\u001f]/.test(v));
+    const plain = onData && values.every((v) => typeof v === 'string' && isPlainLiteral(v));
     return {
       path,
       from: onData ? 1 : 0,
