@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
+import { startAzurite, type RunningAzurite } from '../../local/azurite';
 import { ArchiveStore, ConcurrencyError, documentNames } from '../../src/archive';
-import { startBlobAzurite, type BlobAzurite } from './fixtures/blob-azurite';
 
 const ref = {
   contentType: 'Audit.General',
@@ -11,11 +14,12 @@ const ref = {
 };
 
 describe('ArchiveStore against Azurite', () => {
-  let azurite: BlobAzurite;
+  let azurite: RunningAzurite | undefined;
   let store: ArchiveStore;
+  const location = mkdtempSync(join(tmpdir(), 'archive-azurite-'));
 
   before(async () => {
-    azurite = await startBlobAzurite();
+    azurite = await startAzurite({ location, blobPort: 0, queuePort: 0, tablePort: 0 });
     store = ArchiveStore.fromConfig({
       connectionString: azurite.connectionString,
       archiveContainer: 'archive-test',
@@ -24,7 +28,8 @@ describe('ArchiveStore against Azurite', () => {
     await store.ensureContainer(); // idempotent
   });
   after(async () => {
-    await azurite?.stop();
+    await azurite?.close();
+    rmSync(location, { recursive: true, force: true });
   });
 
   it('archives raw content gzip-compressed under its derived name, once', async () => {
