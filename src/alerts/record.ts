@@ -26,8 +26,8 @@ interface AuditRecordBase {
   readonly workload: string | null;
   /** Parsed Data object; the original string when it did not parse; null when absent. */
   readonly data: unknown;
-  /** Why Data was kept as a string. */
-  readonly dataParseError?: string;
+  /** Why Data was kept as a string; undefined when it parsed (or was absent). */
+  readonly dataParseError: string | undefined;
 }
 
 export interface SecurityComplianceAlertRecord extends AuditRecordBase {
@@ -161,21 +161,27 @@ export function parseAuditRecord(raw: unknown, dataParse?: DataParse): AuditReco
   if (problem !== undefined) throw new TypeError(problem);
   const o = raw as RawRecord;
   const d = dataParse ?? parseData(o.Data);
-  const base = {
-    raw: o,
-    id: o.Id as string,
-    recordType: coerceRecordType(o.RecordType) as number,
-    creationTime: toUtcIso(o.CreationTime) as string,
-    operation: str(o.Operation),
-    organizationId: str(o.OrganizationId),
-    workload: str(o.Workload),
-    data: d.value,
-    ...(d.error !== undefined ? { dataParseError: d.error } : {}),
-  };
-  if (base.recordType === RECORD_TYPE_SECURITY_COMPLIANCE_ALERTS) {
-    return {
-      ...base,
+  // Built field by field (no object spreads): this runs for every selected record on the hot path.
+  const id = o.Id as string;
+  const recordType = coerceRecordType(o.RecordType) as number;
+  const creationTime = toUtcIso(o.CreationTime) as string;
+  const operation = str(o.Operation);
+  const organizationId = str(o.OrganizationId);
+  const workload = str(o.Workload);
+  const data = d.value;
+  const dataParseError = d.error;
+  if (recordType === RECORD_TYPE_SECURITY_COMPLIANCE_ALERTS) {
+    const alert: SecurityComplianceAlertRecord = {
       kind: 'SecurityComplianceAlert',
+      raw: o,
+      id,
+      recordType,
+      creationTime,
+      operation,
+      organizationId,
+      workload,
+      data,
+      dataParseError,
       alertId: str(o.AlertId),
       name: str(o.Name),
       severity: str(o.Severity),
@@ -183,22 +189,46 @@ export function parseAuditRecord(raw: unknown, dataParse?: DataParse): AuditReco
       status: str(o.Status),
       policyId: str(o.PolicyId),
     };
+    return alert;
   }
-  if (base.recordType === RECORD_TYPE_AIR_INVESTIGATION) {
+  if (recordType === RECORD_TYPE_AIR_INVESTIGATION) {
     const actions = parseActions(o.Actions);
-    const dataObj =
-      typeof d.value === 'object' && d.value !== null ? (d.value as Record<string, unknown>) : {};
-    return {
-      ...base,
+    const displayName =
+      typeof data === 'object' && data !== null
+        ? (data as Record<string, unknown>).AlertDisplayName
+        : undefined;
+    const investigation: AirInvestigationRecord = {
       kind: 'AirInvestigation',
+      raw: o,
+      id,
+      recordType,
+      creationTime,
+      operation,
+      organizationId,
+      workload,
+      data,
+      dataParseError,
       investigationId: str(o.InvestigationId),
       investigationName: str(o.InvestigationName),
       investigationType: str(o.InvestigationType),
       status: str(o.Status),
       actions,
-      alertDisplayName: str(dataObj.AlertDisplayName),
-      relatedAlertIds: relatedAlertIds(d.value, actions),
+      alertDisplayName: str(displayName),
+      relatedAlertIds: relatedAlertIds(data, actions),
     };
+    return investigation;
   }
-  return { ...base, kind: 'Other' };
+  const other: OtherAuditRecord = {
+    kind: 'Other',
+    raw: o,
+    id,
+    recordType,
+    creationTime,
+    operation,
+    organizationId,
+    workload,
+    data,
+    dataParseError,
+  };
+  return other;
 }

@@ -64,7 +64,12 @@ export function toAlertRow(record: AuditRecord, selectedBy: string, provenance: 
     EndTimeUtc: toUtcIso(r.EndTimeUtc),
     DeepLinkUrl: text(r.DeepLinkUrl) ?? text(r.DeeplinkURL) ?? text(r.DeepLinkURL),
     Data: record.data ?? null,
-    Actions: r.Actions === undefined || r.Actions === null ? null : parseActions(r.Actions),
+    Actions:
+      r.Actions === undefined || r.Actions === null
+        ? null
+        : record.kind === 'AirInvestigation'
+          ? record.actions
+          : parseActions(r.Actions),
     AirInvestigationId: null,
     AirVerdict: null,
     SelectedBy: selectedBy,
