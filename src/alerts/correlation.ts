@@ -30,6 +30,8 @@ function betterVerdict(a: AirVerdict, b: AirVerdict): AirVerdict {
  * Merges one or more blobs' waiting alerts and verdicts into the state, releases every pending alert that a known
  * verdict references (rows with AirInvestigationId and AirVerdict set), and expires alerts that waited longer than
  * `holdHours` (returned for the caller to report; they leave the state). Does not modify `state`.
+ * Released rows keep the provenance columns of the blob the alert came from (ContentId, WindowStart, ...); a caller
+ * that prefers the releasing window can overwrite WindowStart/WindowEnd.
  */
 export function correlate(
   state: CorrelationState,
