@@ -341,8 +341,9 @@ export function parseOrchestratorError(error: unknown): EpisodeOutcome {
   const message = error instanceof Error ? error.message : String(error);
   const at = message.indexOf(outOfProcLabel);
   if (at < 0) return { actions: [], done: false, output: null, customStatus: null, error: message };
+  // The SDK puts a boolean before the label; the orchestrator's own message is the state's `error`.
   const state = JSON.parse(message.slice(at + outOfProcLabel.length)) as RawState;
-  return parseState(state, message.slice(0, at));
+  return parseState(state, state.error ?? message.slice(0, at));
 }
 
 /** History as the status API shows it (`showHistory=true`): event names instead of numbers. */

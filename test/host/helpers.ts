@@ -1,0 +1,93 @@
+/** Starting a local host on the test fixtures with a throw-away state dir. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { startHost, type HostOptions, type RunningHost } from '../../local/host';
+
+export const fixture = (name: string): string => resolve(__dirname, 'fixtures', name);
+export const testKey = 'test-function-key';
+
+export interface TestHost extends RunningHost {
+  stateDir: string;
+  /** POSTs JSON to an app route (with the function key) and returns status + parsed body. */
+  post(path: string, body?: unknown): Promise<{ status: number; body: any }>;
+  get(path: string): Promise<{ status: number; body: any }>;
+  /** Starts an orchestration through the real DurableClient; returns the instance id. */
+  start(name: string, input?: unknown, instanceId?: string): Promise<string>;
+  /** Status through the real DurableClient. */
+  status(instanceId: string): Promise<any>;
+  /** Status with `historyEvents`, straight from the RPC API (the client drops them). */
+  history(instanceId: string): Promise<any>;
+  dispose(): Promise<void>;
+}
+
+async function parse(res: Response): Promise<{ status: number; body: any }> {
+  const text = await res.text();
+  let body: unknown = text;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    /* not JSON */
+  }
+  return { status: res.status, body };
+}
+
+export async function startTestHost(options: Partial<HostOptions> = {}): Promise<TestHost> {
+  const stateDir = options.stateDir ?? mkdtempSync(join(tmpdir(), 'local-host-test-'));
+  const host = await startHost({
+    appEntry: fixture('durable-app.ts'),
+    port: 0,
+    rpcPort: 0,
+    functionKey: testKey,
+    log: () => undefined,
+    ...options,
+    stateDir,
+  });
+  const post = async (path: string, body?: unknown) =>
+    parse(
+      await fetch(`${host.baseUrl}${path}`, {
+        method: 'POST',
+        headers: { 'x-functions-key': testKey, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      }),
+    );
+  const get = async (path: string) =>
+    parse(await fetch(`${host.baseUrl}${path}`, { headers: { 'x-functions-key': testKey } }));
+  return {
+    ...host,
+    stateDir,
+    post,
+    get,
+    async start(name, input, instanceId) {
+      const r = await post(`/api/client/start/${instanceId ?? ''}`, { name, input });
+      if (!r.body?.ok) throw new Error(`start ${name} failed: ${JSON.stringify(r.body)}`);
+      return r.body.value as string;
+    },
+    async status(instanceId) {
+      const r = await post(`/api/client/status/${encodeURIComponent(instanceId)}`);
+      if (!r.body?.ok) throw new Error(`status ${instanceId} failed: ${JSON.stringify(r.body)}`);
+      return r.body.value;
+    },
+    async history(instanceId) {
+      const res = await fetch(
+        `${host.rpcBaseUrl}instances/${encodeURIComponent(instanceId)}?showHistory=true&showHistoryOutput=true`,
+      );
+      return (await parse(res)).body;
+    },
+    async dispose() {
+      await host.close();
+      if (!options.stateDir) rmSync(stateDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** History event names (and ids) in order, from a status with history. */
+export function eventPattern(status: {
+  historyEvents?: { EventType: string; EventId?: number; TaskScheduledId?: number; TimerId?: number }[];
+}): string[] {
+  return (status.historyEvents ?? []).map((e) => {
+    const id = e.EventId !== undefined && e.EventId >= 0 ? `#${e.EventId}` : '';
+    const ref = e.TaskScheduledId ?? e.TimerId;
+    return `${e.EventType}${id}${ref !== undefined ? `(${ref})` : ''}`;
+  });
+}
