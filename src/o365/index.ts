@@ -1,5 +1,6 @@
 /** Public surface of the Office 365 Management Activity API client. */
 export { ManagementApiClient, type ManagementApiClientOptions } from './client';
+export { createManagementApiClient, sharedManagementApiClient, type ClientOverrides } from './factory';
 export { createO365Credential, isMicrosoftAuthorityHost, type O365CredentialOptions } from './credential';
 export { RequestBudget, sharedBudget } from './budget';
 export { parseAuditContent, isAuditRecord, type MalformedRecord } from './content';
