@@ -171,7 +171,8 @@ function firstMatchingRule(rules: readonly CompiledRule[], rec: RawRecord, data:
 export function selectFromContent(text: string, rules: RuleSet, provenance: Provenance): BlobSelection {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
+    // A UTF-8 byte order mark is not JSON but says nothing about the content; tolerate it rather than quarantine.
+    parsed = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   } catch (e) {
     throw new MalformedContentError(`not valid JSON (${(e as Error).message})`);
   }

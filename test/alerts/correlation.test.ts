@@ -227,3 +227,80 @@ describe('correlate', () => {
     assert.throws(() => correlate(emptyCorrelationState(), [], '2026-01-28T00:00:00Z', 0), /holdHours/);
   });
 });
+
+describe('correlate, whatever the arrival order', () => {
+  /** Seeded so a failure reproduces. */
+  function rng(seed: number): () => number {
+    let x = seed;
+    return () => {
+      x = (x * 1103515245 + 12345) % 2147483648;
+      return x / 2147483648;
+    };
+  }
+
+  it('releases each alert once, in the window both sides are known, with the earliest verdict known then', () => {
+    for (let seed = 1; seed <= 25; seed++) {
+      const rnd = rng(seed);
+      const windows: Record<string, unknown>[][] = [[], [], [], [], []];
+      const windowOf = new Map<string, number>();
+      const place = (key: string, rec: Record<string, unknown>): void => {
+        const w = Math.floor(rnd() * windows.length);
+        windows[w].push(rec);
+        windowOf.set(key, w);
+      };
+      for (let i = 0; i < 12; i++) {
+        place(`alert-${i}`, userReportedAlert(`alert-${i}`, `A${i}`));
+        // Alerts 0..9 get two processed updates; 10 and 11 never get a verdict.
+        if (i < 10) {
+          const inv = { investigationId: `I${i}`, providerAlertId: `A${i}` };
+          place(
+            `late-${i}`,
+            submissionInvestigation({
+              ...inv,
+              id: `late-${i}`,
+              status: 'Remediated',
+              creationTime: '2026-01-28T13:00:00',
+            }),
+          );
+          place(
+            `early-${i}`,
+            submissionInvestigation({
+              ...inv,
+              id: `early-${i}`,
+              status: 'Pending Action',
+              creationTime: '2026-01-28T12:00:00',
+            }),
+          );
+        }
+      }
+      let state = emptyCorrelationState();
+      const releasedAt = new Map<string, { window: number; verdict: unknown }>();
+      windows.forEach((w, k) => {
+        const hour = String(10 + k).padStart(2, '0');
+        const r = correlate(
+          stored(state),
+          [blob(w, `2026-01-28T${hour}:05:00Z`)],
+          `2026-01-28T${hour}:59:00Z`,
+          HOLD,
+        );
+        state = r.state;
+        assert.deepEqual(r.expired, []);
+        for (const row of r.released) {
+          assert.ok(!releasedAt.has(row.Id as string), `seed ${seed}: ${row.Id} released twice`);
+          releasedAt.set(row.Id as string, { window: k, verdict: row.AirVerdict });
+        }
+      });
+      assert.deepEqual(Object.keys(state.pending).sort(), ['A10', 'A11'], `seed ${seed}`);
+      for (let i = 0; i < 10; i++) {
+        const firstVerdict = Math.min(windowOf.get(`late-${i}`)!, windowOf.get(`early-${i}`)!);
+        const releaseWindow = Math.max(windowOf.get(`alert-${i}`)!, firstVerdict);
+        const expected = windowOf.get(`early-${i}`)! <= releaseWindow ? 'Pending Action' : 'Remediated';
+        assert.deepEqual(
+          releasedAt.get(`alert-${i}`),
+          { window: releaseWindow, verdict: expected },
+          `seed ${seed}, alert ${i}`,
+        );
+      }
+    }
+  });
+});

@@ -36,6 +36,11 @@ describe('loadRuleSet', () => {
     assert.deepEqual(alerts.match.Name, ['Email reported by user as malware or phish']);
   });
 
+  it('is plain JSON: a serialised set loads back unchanged', () => {
+    const set = defaultRuleSet(['Remediated']);
+    assert.deepEqual(loadRuleSet(JSON.stringify(set)), set);
+  });
+
   it('accepts the default set with another processed-status list', () => {
     const set = loadRuleSet('{ "processedStatuses": ["Threats Found", "Remediated"] }');
     assert.equal(set.rules.length, 2);

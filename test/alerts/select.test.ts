@@ -173,6 +173,16 @@ describe('selectFromContent with bad input', () => {
     }
   });
 
+  it('tolerates a leading byte order mark', () => {
+    const s = selectFromContent(
+      `\ufeff${sampleText('security_compliance_alerts_elastic.json')}`,
+      defaults,
+      provenance(),
+    );
+    assert.equal(s.recordsSeen, 3);
+    assert.equal(s.waitingAlerts.length, 1);
+  });
+
   it('quarantines malformed records by index and keeps going', () => {
     const good = userReportedAlert('ok', 'alert-1');
     const noAlertId = { ...userReportedAlert('no-alert-id', 'x'), AlertId: undefined };
