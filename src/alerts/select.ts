@@ -21,8 +21,7 @@ export class MalformedContentError extends Error {
 
 interface CompiledField {
   readonly path: readonly string[];
-  /** Index in `path` where matching starts: 1 for Data.* (the Data object is the start), 0 otherwise. */
-  readonly from: number;
+  /** A Data.* field: matched against the parsed Data object from path[1] on. */
   readonly onData: boolean;
   readonly accepted: ReadonlySet<unknown>;
   /** For Data fields whose accepted values are all plain strings: each as a JSON literal, for the pre-check. */
@@ -65,7 +64,6 @@ function compileFields(match: Record<string, readonly MatchValue[]>): CompiledFi
     const plain = onData && values.every((v) => typeof v === 'string' && isPlainLiteral(v));
     return {
       path,
-      from: onData ? 1 : 0,
       onData,
       accepted: acceptedValues(values),
       ...(plain
