@@ -26,6 +26,11 @@ function json(status: number, body: unknown, headers: Record<string, string> = {
   return { status, body, headers: { 'Content-Type': 'application/json; charset=utf-8', ...headers } };
 }
 
+/** Plain-text answers where the client turns the body into an error message as is (rewind). */
+function text(status: number, message: string): ApiResponse {
+  return { status, body: message, headers: { 'Content-Type': 'text/plain; charset=utf-8' } };
+}
+
 function parseJsonBody(text: string): string | null {
   if (text.trim() === '') return null;
   JSON.parse(text); // throws → 400
@@ -132,16 +137,14 @@ export function createDurableApi(engine: DurableEngine, endpoints: () => ClientE
       }
       case 'rewind': {
         const inst = engine.get(id);
-        if (!inst) return json(404, { message: `No instance with ID '${id}' found.` });
+        if (!inst) return text(404, `No instance with ID '${id}' found.`);
         if (inst.status !== 'Failed') {
-          return json(412, {
-            message: 'The rewind operation is only supported on failed orchestration instances.',
-          });
+          return text(412, 'The rewind operation is only supported on failed orchestration instances.');
         }
-        return json(501, {
-          message:
-            'The rewind operation is not supported by the local host (as with providers without rewind).',
-        });
+        return text(
+          501,
+          'The rewind operation is not supported by the local host (as with providers without rewind).',
+        );
       }
       default:
         return json(404, { message: `Unknown instance operation '${op}'.` });

@@ -45,7 +45,8 @@ export function readBody(req: IncomingMessage): Promise<Buffer> {
 export function sendApiResponse(res: ServerResponse, r: ApiResponse): void {
   const headers = { ...(r.headers ?? {}) };
   let body = '';
-  if (r.body !== undefined) {
+  if (typeof r.body === 'string' && headers['Content-Type']?.startsWith('text/')) body = r.body;
+  else if (r.body !== undefined) {
     body = JSON.stringify(r.body);
     headers['Content-Type'] ??= 'application/json; charset=utf-8';
   }

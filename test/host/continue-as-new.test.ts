@@ -22,8 +22,6 @@ test('100 continueAsNew generations carry state forward and keep the history bou
   const history = await host.history(id);
   // Only the last generation's events remain: start, one activity, completion and the episode markers.
   assert.ok(history.historyEvents.length <= 10, `history has ${history.historyEvents.length} events`);
-  const started = history.historyEvents.find(
-    (e: { EventType: string }) => e.EventType === 'ExecutionStarted',
-  );
-  assert.deepEqual(JSON.parse(started.Input as string), { generation: 99, total: 9702, until: 100 });
+  const started = history.historyEvents.find((e) => e.EventType === 'ExecutionStarted');
+  assert.deepEqual(JSON.parse(String(started?.Input)), { generation: 99, total: 9702, until: 100 });
 });

@@ -21,12 +21,8 @@ test('a fan-out of 1,000 activities completes with the exact sum', async () => {
 
 test('completions that arrive together are delivered in few episodes, not one per activity', async () => {
   const history = await host.history('fan-1000');
-  const episodes = history.historyEvents.filter(
-    (e: { EventType: string }) => e.EventType === 'OrchestratorStarted',
-  );
-  const completed = history.historyEvents.filter(
-    (e: { EventType: string }) => e.EventType === 'TaskCompleted',
-  );
+  const episodes = history.historyEvents.filter((e) => e.EventType === 'OrchestratorStarted');
+  const completed = history.historyEvents.filter((e) => e.EventType === 'TaskCompleted');
   assert.equal(completed.length, 1000);
   assert.ok(episodes.length < 100, `expected batched delivery, saw ${episodes.length} episodes`);
 });

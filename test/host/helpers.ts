@@ -7,21 +7,50 @@ import { startHost, type HostOptions, type RunningHost } from '../../local/host'
 export const fixture = (name: string): string => resolve(__dirname, 'fixtures', name);
 export const testKey = 'test-function-key';
 
+/** A history event as the status API shows it (names instead of numbers). */
+export interface ShownEvent {
+  EventType: string;
+  EventId: number;
+  Timestamp: string;
+  TaskScheduledId?: number;
+  TimerId?: number;
+  FireAt?: string;
+  Name?: string;
+  InstanceId?: string;
+  Input?: string | null;
+  Result?: string | null;
+  OrchestrationInstance?: { InstanceId: string; ExecutionId: string };
+}
+
+export interface StatusWithHistory {
+  runtimeStatus: string;
+  output: unknown;
+  customStatus: unknown;
+  historyEvents: ShownEvent[];
+}
+
+/** What an HTTP call answered; `ok`/`value`/`error` are the clientOp fixture's report of a DurableClient call. */
+export interface Reply {
+  status: number;
+  headers: Headers;
+  body: { ok?: boolean; value?: unknown; error?: string; [key: string]: unknown } | undefined;
+}
+
 export interface TestHost extends RunningHost {
   stateDir: string;
   /** POSTs JSON to an app route (with the function key) and returns status + parsed body. */
-  post(path: string, body?: unknown): Promise<{ status: number; body: any }>;
-  get(path: string): Promise<{ status: number; body: any }>;
+  post(path: string, body?: unknown): Promise<Reply>;
+  get(path: string): Promise<Reply>;
   /** Starts an orchestration through the real DurableClient; returns the instance id. */
   start(name: string, input?: unknown, instanceId?: string): Promise<string>;
   /** Status through the real DurableClient. */
-  status(instanceId: string): Promise<any>;
+  status(instanceId: string): Promise<unknown>;
   /** Status with `historyEvents`, straight from the RPC API (the client drops them). */
-  history(instanceId: string): Promise<any>;
+  history(instanceId: string): Promise<StatusWithHistory>;
   dispose(): Promise<void>;
 }
 
-async function parse(res: Response): Promise<{ status: number; body: any }> {
+export async function parse(res: Response): Promise<Reply> {
   const text = await res.text();
   let body: unknown = text;
   try {
@@ -29,7 +58,7 @@ async function parse(res: Response): Promise<{ status: number; body: any }> {
   } catch {
     /* not JSON */
   }
-  return { status: res.status, body };
+  return { status: res.status, headers: res.headers, body: body as Reply['body'] };
 }
 
 export async function startTestHost(options: Partial<HostOptions> = {}): Promise<TestHost> {
@@ -72,7 +101,7 @@ export async function startTestHost(options: Partial<HostOptions> = {}): Promise
       const res = await fetch(
         `${host.rpcBaseUrl}instances/${encodeURIComponent(instanceId)}?showHistory=true&showHistoryOutput=true`,
       );
-      return (await parse(res)).body;
+      return (await parse(res)).body as unknown as StatusWithHistory;
     },
     async dispose() {
       await host.close();
@@ -82,9 +111,7 @@ export async function startTestHost(options: Partial<HostOptions> = {}): Promise
 }
 
 /** History event names (and ids) in order, from a status with history. */
-export function eventPattern(status: {
-  historyEvents?: { EventType: string; EventId?: number; TaskScheduledId?: number; TimerId?: number }[];
-}): string[] {
+export function eventPattern(status: StatusWithHistory): string[] {
   return (status.historyEvents ?? []).map((e) => {
     const id = e.EventId !== undefined && e.EventId >= 0 ? `#${e.EventId}` : '';
     const ref = e.TaskScheduledId ?? e.TimerId;

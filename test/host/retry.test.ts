@@ -39,10 +39,8 @@ test('callActivityWithRetry succeeds on the third attempt with the DTFx event pa
     'ExecutionCompleted',
   ]);
   // Backoff: 1 s after the first failure, 2 s after the second (coefficient 2), on the virtual clock.
-  const timers = history.historyEvents.filter((e: { EventType: string }) => e.EventType === 'TimerCreated');
-  const delays = timers.map(
-    (t: { FireAt: string; Timestamp: string }) => Date.parse(t.FireAt) - Date.parse(t.Timestamp),
-  );
+  const timers = history.historyEvents.filter((e) => e.EventType === 'TimerCreated');
+  const delays = timers.map((t) => Date.parse(String(t.FireAt)) - Date.parse(t.Timestamp));
   assert.deepEqual(delays, [1000, 2000]);
   assert.ok(clock.now() >= start + 3000, 'time skipping moved the virtual clock past both retry timers');
 });
@@ -66,7 +64,7 @@ test('exhausted retries fail the task after one extra immediate timer', async ()
     'TimerFired(3)',
     'ExecutionCompleted',
   ]);
-  const timers = history.historyEvents.filter((e: { EventType: string }) => e.EventType === 'TimerCreated');
-  const last = timers.at(-1) as { FireAt: string; Timestamp: string };
-  assert.equal(Date.parse(last.FireAt) - Date.parse(last.Timestamp), 0);
+  const timers = history.historyEvents.filter((e) => e.EventType === 'TimerCreated');
+  const last = timers.at(-1);
+  assert.equal(Date.parse(String(last?.FireAt)) - Date.parse(String(last?.Timestamp)), 0);
 });

@@ -20,15 +20,11 @@ test('sub-orchestrations run with explicit and default ids, and a child failure 
   assert.match(status.output.failure, /boom/);
 
   const history = await host.history(id);
-  const started = history.historyEvents.find(
-    (e: { EventType: string }) => e.EventType === 'ExecutionStarted',
-  );
-  const executionId: string = started.OrchestrationInstance.ExecutionId;
-  const created = history.historyEvents.filter(
-    (e: { EventType: string }) => e.EventType === 'SubOrchestrationInstanceCreated',
-  );
+  const started = history.historyEvents.find((e) => e.EventType === 'ExecutionStarted');
+  const executionId = String(started?.OrchestrationInstance?.ExecutionId);
+  const created = history.historyEvents.filter((e) => e.EventType === 'SubOrchestrationInstanceCreated');
   assert.deepEqual(
-    created.map((e: { EventId: number; InstanceId: string }) => [e.EventId, e.InstanceId]),
+    created.map((e) => [e.EventId, e.InstanceId]),
     [
       [0, 'explicit-child'],
       [1, `${executionId}:1`],
