@@ -87,6 +87,22 @@ function loadApp(appEntry: string, registry: FunctionRegistry): void {
   }
 }
 
+/** Runs the app's appStart/appTerminate hooks (pre/postInvocation hooks are not run locally). */
+async function runHooks(
+  registry: FunctionRegistry,
+  name: string,
+  appRoot: string,
+  log: (l: string) => void,
+): Promise<void> {
+  for (const hook of registry.hooks.get(name) ?? []) {
+    try {
+      await hook({ hookData: {}, appHookData: {}, functionAppDirectory: appRoot });
+    } catch (err) {
+      log(`${name} hook failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+}
+
 export async function startHost(options: HostOptions): Promise<RunningHost> {
   const appRoot = resolve(options.appRoot ?? projectRoot);
   const stateDir = resolve(options.stateDir ?? resolve(appRoot, '.local', 'host'));
@@ -219,6 +235,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   const rpcBaseUrl = `http://127.0.0.1:${rpcPort}/durabletask/`;
   late.endpoints = { baseUrl, rpcBaseUrl, hubName: settings.hubName, functionKey };
 
+  await runHooks(registry, 'appStart', appRoot, log);
   engine.start();
   late.timers = new TimerTriggers(registry, clock, stateDir, log, extraInputsFor, scheduleSkipCheck);
   late.timers.start();
@@ -264,6 +281,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       await Promise.all([closeServer(publicServer), closeServer(rpcServer)]);
       await engine.close();
       store.close();
+      await runHooks(registry, 'appTerminate', appRoot, log);
     },
   };
 }
