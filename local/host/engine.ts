@@ -551,7 +551,7 @@ export class DurableEngine {
     const trigger = orchestrationTriggerData(inst.instanceId, history, inst.input, inst.parent?.instanceId);
     try {
       const result = await invoke(fn, trigger, this.opts.extraInputsFor(fn), this.opts.log);
-      return parseOrchestratorResult(result.returnValue);
+      return parseOrchestratorResult(result.returnValue, result.handlerResult);
     } catch (err) {
       return parseOrchestratorError(err);
     }

@@ -10,6 +10,8 @@ export type HostLog = (line: string) => void;
 
 export interface InvocationResult {
   returnValue: RpcTypedData | null | undefined;
+  /** The handler's own return value, before conversion (object identity intact). */
+  handlerResult: unknown;
   outputs: Map<string, RpcTypedData>;
 }
 
@@ -41,7 +43,7 @@ export async function invoke(
   const response = await model.getResponse(context, result);
   const outputs = new Map<string, RpcTypedData>();
   for (const o of response.outputData ?? []) outputs.set(o.name, o.data);
-  return { returnValue: response.returnValue, outputs };
+  return { returnValue: response.returnValue, handlerResult: result, outputs };
 }
 
 /** Typed data for a JSON value as the extension hands durable payloads to the worker. */

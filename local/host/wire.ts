@@ -238,7 +238,7 @@ interface RawAction {
     maxRetryIntervalInMilliseconds?: number;
     retryTimeoutInMilliseconds?: number;
   };
-  fireAt?: string;
+  fireAt?: string | Date;
   externalEventName?: string;
   compoundActions?: RawAction[];
 }
@@ -307,17 +307,25 @@ function toAction(raw: RawAction): OrchestratorAction {
   }
 }
 
-function flatten(raws: RawAction[], out: OrchestratorAction[]): void {
+/**
+ * Leaves in sequence-number order. A task yielded again inside a later Task.all/any (a deadline timer raced in a
+ * loop) re-appears as the same action object but keeps its id, so repeated objects are skipped; that needs the
+ * SDK's objects, which is why the state is read before JSON conversion when possible.
+ */
+function flatten(raws: RawAction[], out: OrchestratorAction[], seen: Set<RawAction>): void {
   for (const raw of raws) {
-    if ((raw.actionType === 11 || raw.actionType === 12) && raw.compoundActions)
-      flatten(raw.compoundActions, out);
-    else out.push(toAction(raw));
+    if (seen.has(raw)) continue;
+    seen.add(raw);
+    if ((raw.actionType === 11 || raw.actionType === 12) && raw.compoundActions) {
+      flatten(raw.compoundActions, out, seen);
+    } else out.push(toAction(raw));
   }
 }
 
 function parseState(state: RawState, error?: string): EpisodeOutcome {
   const actions: OrchestratorAction[] = [];
-  for (const group of state.actions ?? []) flatten(group, actions);
+  const seen = new Set<RawAction>();
+  for (const group of state.actions ?? []) flatten(group, actions, seen);
   return {
     actions,
     done: state.isDone,
@@ -328,7 +336,13 @@ function parseState(state: RawState, error?: string): EpisodeOutcome {
 }
 
 /** Reads the orchestrator function's return value (typed data holding the state as JSON). */
-export function parseOrchestratorResult(returnValue: RpcTypedData | null | undefined): EpisodeOutcome {
+export function parseOrchestratorResult(
+  returnValue: RpcTypedData | null | undefined,
+  handlerResult?: unknown,
+): EpisodeOutcome {
+  const direct = handlerResult as Partial<RawState> | undefined;
+  if (direct && typeof direct === 'object' && Array.isArray(direct.actions))
+    return parseState(direct as RawState);
   const text = returnValue?.json ?? returnValue?.string;
   if (text === undefined) throw new Error('orchestrator returned no state');
   return parseState(JSON.parse(text) as RawState);

@@ -79,3 +79,24 @@ test('with unbounded time skipping the timeout wins when no event comes', async 
     await host.dispose();
   }
 });
+
+test('a deadline timer raced in a loop keeps its id (re-yielded tasks are not scheduled twice)', async () => {
+  const clock = new VirtualClock(start);
+  const host = await startTestHost({ clock });
+  try {
+    const id = await host.start('ticksUntilDeadline');
+    for (const n of [1, 2, 3]) {
+      await host.waitForIdle();
+      assert.equal((await host.post(`/api/client/raise/${id}`, { event: 'tick', input: n })).body?.ok, true);
+    }
+    await host.waitForIdle();
+    clock.advance(hour);
+    const status = (await host.waitForStatus(id, ['Completed', 'Failed'], 5000)) as { output: unknown };
+    assert.deepEqual(status.output, { seen: [2, 4, 6], after: 200 });
+    const history = await host.history(id);
+    const timers = history.historyEvents.filter((e) => e.EventType === 'TimerCreated');
+    assert.equal(timers.length, 1);
+  } finally {
+    await host.dispose();
+  }
+});
