@@ -92,7 +92,7 @@ export function createDurableApi(engine: DurableEngine, endpoints: () => ClientE
     if (offset + top < all.length) {
       headers['x-ms-continuation-token'] = Buffer.from(String(offset + top)).toString('base64url');
     }
-    const showInput = truthy(req.query.get('showInput'));
+    const showInput = req.query.get('showInput') === null ? true : truthy(req.query.get('showInput'));
     return json(
       200,
       page.map((i) => statusJson(i, { showInput })),

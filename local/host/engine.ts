@@ -462,6 +462,7 @@ export class DurableEngine {
       inst.updatedAt = now;
       this.opts.store.deleteActivitiesOf(inst.instanceId);
       this.dropPendingTimers(inst);
+      this.notifyParent(inst, 'Terminated', null, `was terminated: ${body.reason}`);
       this.opts.log(`instance ${inst.instanceId} terminated: ${body.reason}`);
     } else if (body.op === 'suspend' && inst.status !== 'Suspended') {
       inst.status = 'Suspended';
@@ -808,20 +809,28 @@ export class DurableEngine {
     this.dropPendingTimers(inst);
     if (status === 'Failed')
       this.opts.log(`instance ${inst.instanceId} (${inst.name}) failed: ${failure ?? ''}`);
+    this.notifyParent(inst, status, output, `failed: ${failure ?? ''}`);
+  }
+
+  /** As DTFx does: a parent hears Completed as completion and every other end (failed, terminated) as failure. */
+  private notifyParent(
+    inst: InstanceRecord,
+    status: RuntimeStatus,
+    output: string | null,
+    failure: string,
+  ): void {
     const parent = inst.parent;
-    if (!parent) return;
+    if (!parent || !this.instances.has(parent.instanceId)) return;
     const message: OrchestrationMessage =
       status === 'Completed'
         ? { kind: 'subOrchestrationCompleted', taskId: parent.taskId, result: output }
         : {
             kind: 'subOrchestrationFailed',
             taskId: parent.taskId,
-            reason: `Sub-orchestration '${inst.name}' (${inst.instanceId}) failed: ${failure ?? ''}`,
-            details: failure ?? '',
+            reason: `Sub-orchestration '${inst.name}' (${inst.instanceId}) ${failure}`,
+            details: failure,
           };
-    if (this.instances.has(parent.instanceId)) {
-      this.send(parent.instanceId, parent.executionId, { kind: 'event', message });
-    }
+    this.send(parent.instanceId, parent.executionId, { kind: 'event', message });
   }
 
   // ---------------------------------------------------------------- internals: activities

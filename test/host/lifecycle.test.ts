@@ -67,3 +67,14 @@ test('purge deletes finished instances by id and by filter', async () => {
   ).json()) as unknown[];
   assert.deepEqual(left, []);
 });
+
+test('terminating a sub-orchestration fails the parent task, which the parent can catch', async () => {
+  const id = await host.start('parentOfWaiter', undefined, 'pw');
+  await host.waitForIdle();
+  assert.equal(await runtimeStatus('pw-child'), 'Running');
+  assert.equal((await host.post('/api/client/terminate/pw-child')).body?.ok, true);
+  const status = (await host.waitForStatus(id, ['Completed', 'Failed'], 5000)) as {
+    output: { caught: string };
+  };
+  assert.match(status.output.caught, /pw-child.*terminated: because/);
+});
