@@ -48,3 +48,31 @@ test('batched fan-out through sub-orchestrations returns the exact total', async
   const child = (await host.history('batched-batch-4')) as { historyEvents: unknown[]; output: number };
   assert.equal(child.output, (2 * ((1000 + 1199) * 200)) / 2);
 });
+
+test('callSubOrchestratorWithRetry: a new default id per attempt, then the failure', async () => {
+  const id = await host.start('retryChild', undefined, 'retry-child');
+  const status = (await host.waitForStatus(id, ['Completed', 'Failed'], 10_000)) as { output: string };
+  assert.match(status.output, /child boom/);
+  const history = await host.history(id);
+  const exec = String(
+    history.historyEvents.find((e) => e.EventType === 'ExecutionStarted')?.OrchestrationInstance?.ExecutionId,
+  );
+  const pattern = history.historyEvents
+    .filter((e) => !e.EventType.startsWith('Orchestrator'))
+    .map(
+      (e) =>
+        `${e.EventType}${e.EventId >= 0 ? `#${e.EventId}` : ''}${e.InstanceId ? ` ${e.InstanceId}` : ''}`,
+    );
+  assert.deepEqual(pattern, [
+    'ExecutionStarted',
+    `SubOrchestrationInstanceCreated#0 ${exec}:0`,
+    'SubOrchestrationInstanceFailed',
+    'TimerCreated#1',
+    'TimerFired',
+    `SubOrchestrationInstanceCreated#2 ${exec}:2`,
+    'SubOrchestrationInstanceFailed',
+    'TimerCreated#3',
+    'TimerFired',
+    'ExecutionCompleted',
+  ]);
+});
