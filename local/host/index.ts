@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { SystemClock, type Clock } from '../clock';
 import { durableClientPayload, statusJson, type ClientEndpoints } from './client-payload';
-import { withRegistrationSink, type RpcTypedData } from './core-shim';
+import { installCoreShim, withRegistrationSink, type RpcTypedData } from './core-shim';
 import { createDurableApi } from './durable-api';
 import { DurableEngine } from './engine';
 import { readHostJson } from './host-config';
@@ -51,6 +51,9 @@ interface SkippableClock extends Clock {
 
 const projectRoot = resolve(__dirname, '..', '..');
 
+// As early as possible: @azure/functions looks for the core module once and stays in test mode if it was missing.
+installCoreShim();
+
 function isSkippable(clock: Clock): clock is SkippableClock {
   const c = clock as Partial<SkippableClock>;
   return clock.isVirtual && typeof c.nextTimerAt === 'function' && typeof c.advanceTo === 'function';
@@ -83,7 +86,10 @@ function loadApp(appEntry: string, registry: FunctionRegistry): void {
     require(entry);
   });
   if (registry.all().length === 0) {
-    throw new Error(`local host: ${appEntry} registered no functions (register them when the module loads)`);
+    throw new Error(
+      `local host: ${appEntry} registered no functions. Register them when the entry module loads, and import ` +
+        'local/host before any app code (@azure/functions stays in test mode if it registered something first).',
+    );
   }
 }
 
