@@ -58,6 +58,17 @@ export interface EngineOptions {
   extraInputsFor(fn: RegisteredFunction): Record<string, RpcTypedData>;
   /** How long an instance with activities in flight waits for more completions before its next episode. */
   batchWindowMs?: number;
+  /** host.json functionTimeout: an activity running longer fails (it keeps running, but its slot is freed). */
+  functionTimeoutMs?: number;
+}
+
+function withTimeout<T>(work: Promise<T>, ms: number | undefined, message: string): Promise<T> {
+  if (ms === undefined) return work;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
 const terminalStatuses: ReadonlySet<RuntimeStatus> = new Set(['Completed', 'Failed', 'Terminated']);
@@ -875,11 +886,10 @@ export class DurableEngine {
       message = { kind: 'taskFailed', taskId: w.taskId, reason, details: reason };
     } else {
       try {
-        const result = await invoke(
-          fn,
-          activityTriggerData(w.input),
-          this.opts.extraInputsFor(fn),
-          this.opts.log,
+        const result = await withTimeout(
+          invoke(fn, activityTriggerData(w.input), this.opts.extraInputsFor(fn), this.opts.log),
+          this.opts.functionTimeoutMs,
+          `Timeout value of ${this.opts.functionTimeoutMs} ms (host.json functionTimeout) was exceeded by function: ${w.name}`,
         );
         message = {
           kind: 'taskCompleted',
@@ -888,6 +898,7 @@ export class DurableEngine {
         };
       } catch (err) {
         const e = err instanceof Error ? err : new Error(String(err));
+        this.opts.log(`activity ${w.name} (${w.instanceId}#${w.taskId}) failed: ${e.message.split('\n')[0]}`);
         message = {
           kind: 'taskFailed',
           taskId: w.taskId,

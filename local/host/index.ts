@@ -151,6 +151,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     log,
     maxConcurrentActivities: settings.maxConcurrentActivityFunctions,
     maxConcurrentOrchestrations: settings.maxConcurrentOrchestratorFunctions,
+    functionTimeoutMs: settings.functionTimeoutMs,
     extraInputsFor,
   });
   const durableApi = createDurableApi(engine, () => late.endpoints!);
