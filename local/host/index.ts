@@ -158,7 +158,9 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
 
   const skipping = options.timeSkipping && isSkippable(clock) ? options.timeSkipping : undefined;
   const until = typeof skipping === 'object' ? skipping.until : undefined;
-  const idleNow = (): boolean => engine.isIdle() && (late.timers?.inFlight ?? 0) === 0;
+  let requestsInFlight = 0;
+  const idleNow = (): boolean =>
+    requestsInFlight === 0 && engine.isIdle() && (late.timers?.inFlight ?? 0) === 0;
   /** The time the skipper would move to, if any. */
   const skipTarget = (): number | undefined => {
     if (!skipping || !isSkippable(clock)) return undefined;
@@ -227,6 +229,17 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
         res.end();
       });
   });
+
+  // HTTP functions and client calls in flight count as work: time must not jump under a request.
+  for (const server of [publicServer, rpcServer]) {
+    server.on('request', (_req: unknown, res: import('node:http').ServerResponse) => {
+      requestsInFlight++;
+      res.once('close', () => {
+        requestsInFlight--;
+        scheduleSkipCheck();
+      });
+    });
+  }
 
   let port: number;
   let rpcPort: number;
