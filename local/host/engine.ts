@@ -111,6 +111,8 @@ export class DurableEngine {
   private readonly deferred = new Map<string, NodeJS.Timeout>();
   /** Instances that already waited one batching window since they became ready. */
   private readonly waited = new Set<string>();
+  /** Wall-clock cost of each instance's last episode, for the batching window. */
+  private readonly lastEpisodeMs = new Map<string, number>();
   private readonly timerCancels = new Map<number, () => void>();
   private pendingCompletions: PendingCompletion[] = [];
   private flushScheduled = false;
@@ -203,6 +205,7 @@ export class DurableEngine {
         if (!inst || !isTerminal(inst.status) || this.busy.has(id)) continue;
         this.opts.store.purgeInstance(id);
         this.instances.delete(id);
+        this.lastEpisodeMs.delete(id);
         this.inbox.delete(id);
         deleted++;
       }
@@ -384,7 +387,7 @@ export class DurableEngine {
             this.deferred.delete(id);
             this.waited.add(id);
             this.schedulePump();
-          }, this.batchWindowMs),
+          }, this.batchWindowFor(id)),
         );
         continue;
       }
@@ -392,11 +395,13 @@ export class DurableEngine {
       this.waited.delete(id);
       this.busy.add(id);
       this.runningEpisodes++;
+      const startedAt = performance.now();
       this.processInstance(id)
         .catch((err: unknown) =>
           this.opts.log(`engine: instance ${id}: ${String(err instanceof Error ? err.stack : err)}`),
         )
         .finally(() => {
+          this.lastEpisodeMs.set(id, performance.now() - startedAt);
           this.runningEpisodes--;
           this.busy.delete(id);
           this.schedulePump();
@@ -404,6 +409,14 @@ export class DurableEngine {
         });
     }
     this.notifyChange();
+  }
+
+  /**
+   * The wait for more completions grows with the cost of a replay (twice the last episode, at most a second), so a
+   * large history is replayed at most about a third of the time however slowly its activities finish.
+   */
+  private batchWindowFor(id: string): number {
+    return Math.min(1000, Math.max(this.batchWindowMs, 2 * (this.lastEpisodeMs.get(id) ?? 0)));
   }
 
   private hasControlOrStart(id: string): boolean {
