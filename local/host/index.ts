@@ -18,6 +18,7 @@ import { readHostJson } from './host-config';
 import { createPublicServer, readBody, sendApiResponse } from './http-server';
 import { resolveFunctionKey } from './keys';
 import { FunctionRegistry, type RegisteredFunction } from './registry';
+import { lockStateDir } from './state-lock';
 import { HostStore } from './store';
 import { TimerTriggers } from './timer-triggers';
 
@@ -143,7 +144,14 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     return inputs;
   };
 
-  const store = new HostStore(stateDir);
+  const unlock = lockStateDir(stateDir);
+  let store: HostStore;
+  try {
+    store = new HostStore(stateDir);
+  } catch (err) {
+    unlock();
+    throw err;
+  }
   const engine = new DurableEngine({
     registry,
     store,
@@ -249,6 +257,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   } catch (err) {
     await closeServer(publicServer);
     store.close();
+    unlock();
     throw err;
   }
   const baseUrl = `http://127.0.0.1:${port}`;
@@ -301,6 +310,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       await Promise.all([closeServer(publicServer), closeServer(rpcServer)]);
       await engine.close();
       store.close();
+      unlock();
       await runHooks(registry, 'appTerminate', appRoot, log);
     },
   };

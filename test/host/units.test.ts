@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
 import { test } from 'node:test';
 import { nextRetryDelay } from '../../local/host/retry';
 import { compileRoute } from '../../local/host/routes';
@@ -83,4 +84,16 @@ test('the app is loaded with its appStart hook, and its functions are listed on 
   } finally {
     await host.dispose();
   }
+});
+
+test('one host per state dir: a second host on it is refused until the first closes', async () => {
+  const first = await startTestHost();
+  try {
+    await assert.rejects(startTestHost({ stateDir: first.stateDir }), /already used by another host/);
+  } finally {
+    await first.close();
+  }
+  const second = await startTestHost({ stateDir: first.stateDir });
+  await second.dispose();
+  rmSync(first.stateDir, { recursive: true, force: true });
 });
