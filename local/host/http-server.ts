@@ -62,6 +62,33 @@ function headerRecord(req: IncomingMessage): Record<string, string> {
   return out;
 }
 
+interface RpcCookie {
+  name: string;
+  value: string;
+  domain?: { value: string };
+  path?: { value: string };
+  expires?: { value: { seconds: number } };
+  secure?: { value: boolean };
+  httpOnly?: { value: boolean };
+  sameSite?: string;
+  maxAge?: { value: number };
+}
+
+/** A Set-Cookie header from the worker's cookie shape. */
+function setCookie(c: RpcCookie): string {
+  const parts = [`${c.name}=${c.value}`];
+  if (c.domain) parts.push(`Domain=${c.domain.value}`);
+  if (c.path) parts.push(`Path=${c.path.value}`);
+  if (c.expires) parts.push(`Expires=${new Date(c.expires.value.seconds * 1000).toUTCString()}`);
+  if (c.maxAge) parts.push(`Max-Age=${c.maxAge.value}`);
+  if (c.secure?.value) parts.push('Secure');
+  if (c.httpOnly?.value) parts.push('HttpOnly');
+  if (c.sameSite === 'lax') parts.push('SameSite=Lax');
+  else if (c.sameSite === 'strict') parts.push('SameSite=Strict');
+  else if (c.sameSite === 'explicitNone') parts.push('SameSite=None');
+  return parts.join('; ');
+}
+
 export function createPublicServer(opts: PublicServerOptions): Server {
   const routes: HttpRoute[] = opts.registry.ofKind('http').map((fn) => ({
     fn,
@@ -128,7 +155,9 @@ export function createPublicServer(opts: PublicServerOptions): Server {
       res.writeHead(204).end();
       return;
     }
-    const headers: Record<string, string> = { ...(http.headers ?? {}) };
+    const headers: Record<string, string | string[]> = { ...(http.headers ?? {}) };
+    const cookies = (http.cookies ?? []) as RpcCookie[];
+    if (cookies.length) headers['Set-Cookie'] = cookies.map(setCookie);
     const b = http.body;
     const payload = b?.bytes
       ? Buffer.from(b.bytes)

@@ -19,7 +19,10 @@ test('function routes need the key (?code= or x-functions-key); anonymous routes
   const byQuery = await fetch(`${url}?code=${testKey}`);
   assert.equal(byQuery.status, 201);
   assert.deepEqual(await byQuery.json(), { name: 'alice' });
-  assert.equal((await fetch(url, { headers: { 'x-functions-key': testKey } })).status, 201);
+  const byHeader = await fetch(url, { headers: { 'x-functions-key': testKey, 'x-echo': 'hi' } });
+  assert.equal(byHeader.status, 201);
+  assert.equal(byHeader.headers.get('x-echo'), 'hi');
+  assert.equal(byHeader.headers.get('set-cookie'), 'session=abc; Path=/; HttpOnly');
   const open = await fetch(`${host.baseUrl}/api/ping?x=1`);
   assert.equal(open.status, 200);
   assert.deepEqual(await open.json(), { pong: '1' });
