@@ -39,6 +39,16 @@ test('a suspended instance holds its events until it is resumed', async () => {
   assert.equal((await host.post(`/api/client/resume/${id}`)).body?.ok, true);
   const done = (await host.waitForStatus(id, ['Completed'], 5000)) as { output: unknown };
   assert.deepEqual(done.output, { first: 'a', second: 'b' });
+  for (const op of ['suspend', 'resume']) {
+    assert.equal(
+      (await fetch(`${host.rpcBaseUrl}instances/${id}/${op}?reason=x`, { method: 'POST' })).status,
+      410,
+    );
+    assert.equal(
+      (await fetch(`${host.rpcBaseUrl}instances/nope/${op}?reason=x`, { method: 'POST' })).status,
+      404,
+    );
+  }
 });
 
 test('purge deletes finished instances by id and by filter', async () => {
