@@ -10,7 +10,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock';
 import type { RpcTypedData } from './core-shim';
-import { invoke, typedDataToJsonText, type HostLog } from './invocation';
+import { ActivityRunner, type CompletedActivity } from './activity-runner';
+import { invoke, type HostLog } from './invocation';
 import type { FunctionRegistry, RegisteredFunction } from './registry';
 import { nextRetryDelay } from './retry';
 import type {
@@ -23,7 +24,6 @@ import type {
   StoredMessage,
 } from './store';
 import {
-  activityTriggerData,
   consumesId,
   executionCompleted,
   executionResumed,
@@ -62,15 +62,6 @@ export interface EngineOptions {
   functionTimeoutMs?: number;
 }
 
-function withTimeout<T>(work: Promise<T>, ms: number | undefined, message: string): Promise<T> {
-  if (ms === undefined) return work;
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(message)), ms);
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
-}
-
 const terminalStatuses: ReadonlySet<RuntimeStatus> = new Set(['Completed', 'Failed', 'Terminated']);
 
 export function isTerminal(status: RuntimeStatus): boolean {
@@ -93,19 +84,11 @@ export interface InstanceQuery {
   runtimeStatus?: string[];
 }
 
-interface PendingCompletion {
-  work: ActivityWork;
-  message: OrchestrationMessage;
-}
-
 const newExecutionId = (): string => randomUUID().replace(/-/g, '');
 
 export class DurableEngine {
   private readonly instances = new Map<string, InstanceRecord>();
   private readonly inbox = new Map<string, StoredMessage[]>();
-  private readonly activityQueue: ActivityWork[] = [];
-  /** Activities queued or running per instance, for the batching window. */
-  private readonly activitiesInFlight = new Map<string, number>();
   private readonly ready = new Set<string>();
   private readonly busy = new Set<string>();
   private readonly deferred = new Map<string, NodeJS.Timeout>();
@@ -114,17 +97,25 @@ export class DurableEngine {
   /** Wall-clock cost of each instance's last episode, for the batching window. */
   private readonly lastEpisodeMs = new Map<string, number>();
   private readonly timerCancels = new Map<number, () => void>();
-  private pendingCompletions: PendingCompletion[] = [];
-  private flushScheduled = false;
   private pumpScheduled = false;
-  private runningActivities = 0;
   private runningEpisodes = 0;
   private closed = false;
   private readonly batchWindowMs: number;
   private readonly changeListeners = new Set<() => void>();
+  private readonly activities: ActivityRunner;
 
   constructor(private readonly opts: EngineOptions) {
     this.batchWindowMs = opts.batchWindowMs ?? 10;
+    this.activities = new ActivityRunner({
+      registry: opts.registry,
+      log: opts.log,
+      maxConcurrent: opts.maxConcurrentActivities,
+      functionTimeoutMs: opts.functionTimeoutMs,
+      extraInputsFor: opts.extraInputsFor,
+      isCurrent: (work) => this.isCurrent(work),
+      commit: (batch) => this.commitCompletions(batch),
+      onChange: () => this.notifyChange(),
+    });
   }
 
   /** Loads the store and resumes everything: pending messages, timers and activities not yet completed. */
@@ -132,8 +123,8 @@ export class DurableEngine {
     const { instances, messages, activities } = this.opts.store.loadAll();
     for (const inst of instances) this.instances.set(inst.instanceId, inst);
     for (const m of messages) this.addToInbox(m);
-    for (const w of activities) this.enqueueActivity(w);
-    this.pumpActivities();
+    for (const w of activities) this.activities.enqueue(w);
+    this.activities.pump();
   }
 
   // ---------------------------------------------------------------- client operations
@@ -218,10 +209,8 @@ export class DurableEngine {
 
   /** Nothing queued, running or visible now. */
   isIdle(): boolean {
-    if (this.runningEpisodes || this.runningActivities || this.activityQueue.length) return false;
-    if (this.pendingCompletions.length || this.ready.size || this.busy.size || this.deferred.size)
-      return false;
-    if (this.pumpScheduled || this.flushScheduled) return false;
+    if (this.runningEpisodes || !this.activities.idle) return false;
+    if (this.ready.size || this.busy.size || this.deferred.size || this.pumpScheduled) return false;
     const now = this.opts.clock.now();
     for (const [id, list] of this.inbox) {
       const inst = this.instances.get(id);
@@ -242,6 +231,7 @@ export class DurableEngine {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.activities.close();
     for (const t of this.deferred.values()) clearTimeout(t);
     this.deferred.clear();
     for (const cancel of this.timerCancels.values()) cancel();
@@ -375,7 +365,7 @@ export class DurableEngine {
       if (this.runningEpisodes >= this.opts.maxConcurrentOrchestrations) break;
       if (this.busy.has(id) || this.deferred.has(id)) continue;
       if (
-        (this.activitiesInFlight.get(id) ?? 0) > 0 &&
+        this.activities.inFlight(id) > 0 &&
         this.batchWindowMs > 0 &&
         !this.waited.has(id) &&
         !this.hasControlOrStart(id)
@@ -558,8 +548,8 @@ export class DurableEngine {
       for (const w of effects.activities) effects.stored.push(store.insertActivity(w));
     });
     this.removeFromInbox(inst.instanceId, new Set(messages.map((m) => m.id)));
-    for (const w of effects.stored) this.enqueueActivity(w);
-    this.pumpActivities();
+    for (const w of effects.stored) this.activities.enqueue(w);
+    this.activities.pump();
   }
 
   private async invokeOrchestrator(inst: InstanceRecord, history: WireEvent[]): Promise<EpisodeOutcome> {
@@ -857,94 +847,19 @@ export class DurableEngine {
     this.send(parent.instanceId, parent.executionId, { kind: 'event', message });
   }
 
-  // ---------------------------------------------------------------- internals: activities
-
-  private enqueueActivity(w: ActivityWork): void {
-    this.activityQueue.push(w);
-    this.activitiesInFlight.set(w.instanceId, (this.activitiesInFlight.get(w.instanceId) ?? 0) + 1);
-  }
-
-  private activityDone(w: ActivityWork): void {
-    const n = (this.activitiesInFlight.get(w.instanceId) ?? 1) - 1;
-    if (n > 0) this.activitiesInFlight.set(w.instanceId, n);
-    else this.activitiesInFlight.delete(w.instanceId);
-  }
-
-  private pumpActivities(): void {
-    while (
-      !this.closed &&
-      this.runningActivities < this.opts.maxConcurrentActivities &&
-      this.activityQueue.length
-    ) {
-      const w = this.activityQueue.shift()!;
-      const inst = this.instances.get(w.instanceId);
-      if (!inst || inst.executionId !== w.executionId || isTerminal(inst.status)) {
-        this.activityDone(w);
-        continue;
+  /** Commits finished activities: drops their work rows and delivers results to current executions. */
+  private commitCompletions(batch: CompletedActivity[]): void {
+    this.opts.store.tx(() => {
+      for (const { work, message } of batch) {
+        this.opts.store.deleteActivity(work.id);
+        if (this.isCurrent(work)) this.send(work.instanceId, work.executionId, { kind: 'event', message });
       }
-      this.runningActivities++;
-      void this.runActivity(w).finally(() => {
-        this.runningActivities--;
-        this.pumpActivities();
-        this.notifyChange();
-      });
-    }
-  }
-
-  private async runActivity(w: ActivityWork): Promise<void> {
-    const fn = this.opts.registry.find(w.name, 'activity');
-    let message: OrchestrationMessage;
-    if (!fn) {
-      const reason = `The function '${w.name}' doesn't exist, is disabled, or is not an activity function.`;
-      message = { kind: 'taskFailed', taskId: w.taskId, reason, details: reason };
-    } else {
-      try {
-        const result = await withTimeout(
-          invoke(fn, activityTriggerData(w.input), this.opts.extraInputsFor(fn), this.opts.log),
-          this.opts.functionTimeoutMs,
-          `Timeout value of ${this.opts.functionTimeoutMs} ms (host.json functionTimeout) was exceeded by function: ${w.name}`,
-        );
-        message = {
-          kind: 'taskCompleted',
-          taskId: w.taskId,
-          result: typedDataToJsonText(result.returnValue),
-        };
-      } catch (err) {
-        const e = err instanceof Error ? err : new Error(String(err));
-        this.opts.log(`activity ${w.name} (${w.instanceId}#${w.taskId}) failed: ${e.message.split('\n')[0]}`);
-        message = {
-          kind: 'taskFailed',
-          taskId: w.taskId,
-          reason: `Activity function '${w.name}' failed: ${e.message}`,
-          details: e.stack ?? e.message,
-        };
-      }
-    }
-    this.pendingCompletions.push({ work: w, message });
-    this.scheduleFlush();
-  }
-
-  /** Completions that finish together are committed in one transaction and delivered in one episode. */
-  private scheduleFlush(): void {
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    setImmediate(() => {
-      this.flushScheduled = false;
-      if (this.closed) return;
-      const batch = this.pendingCompletions;
-      this.pendingCompletions = [];
-      this.opts.store.tx(() => {
-        for (const { work, message } of batch) {
-          this.opts.store.deleteActivity(work.id);
-          const inst = this.instances.get(work.instanceId);
-          if (inst && inst.executionId === work.executionId && !isTerminal(inst.status)) {
-            this.send(work.instanceId, work.executionId, { kind: 'event', message });
-          }
-        }
-      });
-      for (const { work } of batch) this.activityDone(work);
-      this.notifyChange();
     });
+  }
+
+  private isCurrent(work: ActivityWork): boolean {
+    const inst = this.instances.get(work.instanceId);
+    return !!inst && inst.executionId === work.executionId && !isTerminal(inst.status);
   }
 }
 
