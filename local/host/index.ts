@@ -20,6 +20,7 @@ import { resolveFunctionKey } from './keys';
 import { FunctionRegistry, type RegisteredFunction } from './registry';
 import { lockStateDir } from './state-lock';
 import { HostStore } from './store';
+import { TimeSkipper } from './time-skipper';
 import { TimerTriggers } from './timer-triggers';
 
 export interface HostOptions {
@@ -45,20 +46,10 @@ export interface RunningHost {
   close(): Promise<void>; // stops servers, flushes the store; instances resume on the next start
 }
 
-interface SkippableClock extends Clock {
-  nextTimerAt(): number | undefined;
-  advanceTo(atMs: number): void;
-}
-
 const projectRoot = resolve(__dirname, '..', '..');
 
 // As early as possible: @azure/functions looks for the core module once and stays in test mode if it was missing.
 installCoreShim();
-
-function isSkippable(clock: Clock): clock is SkippableClock {
-  const c = clock as Partial<SkippableClock>;
-  return clock.isVirtual && typeof c.nextTimerAt === 'function' && typeof c.advanceTo === 'function';
-}
 
 function listen(server: Server, port: number): Promise<number> {
   return new Promise((resolvePort, reject) => {
@@ -164,34 +155,12 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   });
   const durableApi = createDurableApi(engine, () => late.endpoints!);
 
-  const skipping = options.timeSkipping && isSkippable(clock) ? options.timeSkipping : undefined;
-  const until = typeof skipping === 'object' ? skipping.until : undefined;
   let requestsInFlight = 0;
   const idleNow = (): boolean =>
     requestsInFlight === 0 && engine.isIdle() && (late.timers?.inFlight ?? 0) === 0;
-  /** The time the skipper would move to, if any. */
-  const skipTarget = (): number | undefined => {
-    if (!skipping || !isSkippable(clock)) return undefined;
-    const next = clock.nextTimerAt();
-    if (next === undefined || (until !== undefined && next > until)) return undefined;
-    return next;
-  };
-  let skipCheckScheduled = false;
+  const skipper = new TimeSkipper(clock, options.timeSkipping, idleNow);
+  const scheduleSkipCheck = (): void => skipper.poke();
   let closed = false;
-  const scheduleSkipCheck = (): void => {
-    if (!skipping || skipCheckScheduled || closed) return;
-    skipCheckScheduled = true;
-    // Two turns of the event loop: work that is about to start (setImmediate chains) shows up first.
-    setTimeout(() => {
-      skipCheckScheduled = false;
-      if (closed || !idleNow()) return;
-      const target = skipTarget();
-      if (target !== undefined && isSkippable(clock)) {
-        clock.advanceTo(target);
-        scheduleSkipCheck();
-      }
-    }, 1);
-  };
   const stopListening = engine.onChange(scheduleSkipCheck);
 
   const publicServer = createPublicServer({
@@ -286,7 +255,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       while (stableChecks < 2) {
         if (Date.now() > deadline) throw new Error(`local host: not idle after ${timeoutMs} ms`);
         await pause(2);
-        stableChecks = idleNow() && skipTarget() === undefined && !skipCheckScheduled ? stableChecks + 1 : 0;
+        stableChecks = idleNow() && skipper.target() === undefined && !skipper.pending ? stableChecks + 1 : 0;
       }
     },
     async waitForStatus(instanceId: string, statuses: string[], timeoutMs = 30_000): Promise<unknown> {
@@ -306,6 +275,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       if (closed) return;
       closed = true;
       stopListening();
+      skipper.stop();
       late.timers?.stop();
       await Promise.all([closeServer(publicServer), closeServer(rpcServer)]);
       await engine.close();
