@@ -6,7 +6,7 @@
  * One process holds one `@azure/functions` module (a singleton), so registrations go to the host that is loading;
  * several hosts in one process need different entry files that register their functions at load time.
  */
-import { createServer, type Server } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { SystemClock, type Clock } from '../clock';
@@ -15,7 +15,8 @@ import { installCoreShim, withRegistrationSink, type RpcTypedData } from './core
 import { createDurableApi } from './durable-api';
 import { DurableEngine } from './engine';
 import { readHostJson } from './host-config';
-import { createPublicServer, readBody, sendApiResponse } from './http-server';
+import { createPublicServer } from './http-server';
+import { createRpcServer } from './rpc-server';
 import { resolveFunctionKey } from './keys';
 import { FunctionRegistry, type RegisteredFunction } from './registry';
 import { lockStateDir } from './state-lock';
@@ -174,42 +175,11 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     baseUrl: () => late.endpoints?.baseUrl ?? 'http://127.0.0.1',
     onClockMoved: scheduleSkipCheck,
   });
-  const rpcServer = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    if (!url.pathname.startsWith('/durabletask/')) {
-      res.writeHead(404).end();
-      return;
-    }
-    readBody(req)
-      .then((body) => {
-        const segments = url.pathname
-          .slice('/durabletask/'.length)
-          .split('/')
-          .filter(Boolean)
-          .map(decodeURIComponent);
-        sendApiResponse(
-          res,
-          durableApi({
-            method: (req.method ?? 'GET').toUpperCase(),
-            segments,
-            query: url.searchParams,
-            body: body.toString(),
-            headers: req.headers,
-          }),
-        );
-      })
-      .catch((err: unknown) => {
-        log(
-          `rpc: ${req.method} ${url.pathname}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
-        );
-        if (!res.headersSent) res.writeHead(500);
-        res.end();
-      });
-  });
+  const rpcServer = createRpcServer(durableApi, log);
 
   // HTTP functions and client calls in flight count as work: time must not jump under a request.
   for (const server of [publicServer, rpcServer]) {
-    server.on('request', (_req: unknown, res: import('node:http').ServerResponse) => {
+    server.on('request', (_req: unknown, res: ServerResponse) => {
       requestsInFlight++;
       res.once('close', () => {
         requestsInFlight--;
