@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { nextRetryDelay } from '../../local/host/retry';
 import { compileRoute } from '../../local/host/routes';
 import { parseOrchestratorError, parseOrchestratorResult } from '../../local/host/wire';
-import { startTestHost, testKey } from './helpers';
+import { fixture, startTestHost, testKey } from './helpers';
 
 test('route templates: literals, parameters, constraints, optionals and catch-alls', () => {
   assert.deepEqual(compileRoute('pipeline/start').match('/Pipeline/Start'), {});
@@ -96,4 +96,24 @@ test('one host per state dir: a second host on it is refused until the first clo
   const second = await startTestHost({ stateDir: first.stateDir });
   await second.dispose();
   rmSync(first.stateDir, { recursive: true, force: true });
+});
+
+test('two hosts in one process each serve the app they loaded', async () => {
+  const a = await startTestHost();
+  const b = await startTestHost({ appEntry: fixture('timer-app.ts') });
+  try {
+    assert.equal((await fetch(`${a.baseUrl}/api/ping`)).status, 200);
+    assert.equal((await fetch(`${b.baseUrl}/api/ping`)).status, 404);
+    const onA = await fetch(`${a.rpcBaseUrl}orchestrators/sequence/on-a`, { method: 'POST', body: '1' });
+    assert.equal(onA.status, 202);
+    const onB = await fetch(`${b.rpcBaseUrl}orchestrators/sequence/on-b`, { method: 'POST', body: '1' });
+    assert.equal(onB.status, 400); // timer-app has no 'sequence'
+    assert.equal(
+      ((await a.waitForStatus('on-a', ['Completed'], 5000)) as { runtimeStatus: string }).runtimeStatus,
+      'Completed',
+    );
+  } finally {
+    await a.dispose();
+    await b.dispose();
+  }
 });
