@@ -332,7 +332,9 @@ function alterStreamingPolicy(command: ParsedCommand, ctx: CommandContext): Resu
   if (words.includes('enable')) enabled = true;
   else if (words.includes('disable')) enabled = false;
   else {
-    const [policyJson] = commandStrings(command);
+    const policyJson = descendants(command.body)
+      .map((n) => stringLiteral(n))
+      .find((text) => text !== undefined);
     try {
       enabled = Boolean((JSON.parse(policyJson ?? '') as { IsEnabled?: unknown }).IsEnabled);
     } catch {
