@@ -196,4 +196,16 @@ describe('KustoSink against the local Kusto endpoint', { timeout: 60_000 }, () =
     });
     assert.deepEqual([...(await later.existingIds(['i1', 'i2']))], ['i1']);
   });
+
+  it('streaming falls back to queued (with its exactly-once tag) when the engine refuses the stream', async () => {
+    await open('FallbackT', 'queued').ensureTable(); // no streaming policy: the endpoint refuses streams, as a cluster does
+    const streaming = open('FallbackT', 'streaming');
+    const result = await streaming.ingestRows([row({ Id: 'f1', RecordType: 40 })], 'fallback-batch');
+    assert.deepEqual(result, { mode: 'queued', rows: 1 });
+    assert.equal(await count(streaming, 'FallbackT'), 0);
+    await kusto.drainQueuedIngestion();
+    assert.equal(await count(streaming, 'FallbackT'), 1);
+    const extents = await streaming.query<{ Tags: string }>('.show table FallbackT extents');
+    assert.ok(extents.some((e) => (e.Tags ?? '').includes(ingestByTag('fallback-batch'))));
+  });
 });
