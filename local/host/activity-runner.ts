@@ -4,7 +4,7 @@
  * count of work still queued or running lets the engine wait briefly for more completions.
  */
 import type { RpcTypedData } from './core-shim';
-import { invoke, typedDataToJsonText, type HostLog } from './invocation';
+import { invoke, timeoutMessage, typedDataToJsonText, withTimeout, type HostLog } from './invocation';
 import type { FunctionRegistry, RegisteredFunction } from './registry';
 import type { ActivityWork } from './store';
 import { activityTriggerData, type OrchestrationMessage } from './wire';
@@ -26,15 +26,6 @@ export interface ActivityRunnerOptions {
   /** Stores a batch of completions (and drops their work rows) in one transaction. */
   commit(batch: CompletedActivity[]): void;
   onChange(): void;
-}
-
-function withTimeout<T>(work: Promise<T>, ms: number | undefined, message: string): Promise<T> {
-  if (ms === undefined) return work;
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(message)), ms);
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
 export class ActivityRunner {
@@ -105,7 +96,7 @@ export class ActivityRunner {
         const result = await withTimeout(
           invoke(fn, activityTriggerData(w.input), this.opts.extraInputsFor(fn), this.opts.log),
           this.opts.functionTimeoutMs,
-          `Timeout value of ${this.opts.functionTimeoutMs} ms (host.json functionTimeout) was exceeded by function: ${w.name}`,
+          timeoutMessage(this.opts.functionTimeoutMs, w.name),
         );
         message = {
           kind: 'taskCompleted',

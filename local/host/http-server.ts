@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Clock } from '../clock';
 import type { RpcTypedData } from './core-shim';
 import type { ApiResponse, DurableApiHandler } from './durable-api';
-import { invoke, type HostLog } from './invocation';
+import { invoke, timeoutMessage, withTimeout, type HostLog } from './invocation';
 import { keyMatches, presentedKey } from './keys';
 import type { FunctionRegistry, RegisteredFunction } from './registry';
 import { compileRoute, type CompiledRoute } from './routes';
@@ -22,6 +22,8 @@ export interface PublicServerOptions {
   extraInputsFor(fn: RegisteredFunction): Record<string, RpcTypedData>;
   /** Lets callers see the host's own origin (for URLs in responses). */
   baseUrl(): string;
+  /** host.json functionTimeout: an HTTP function running longer answers 500. */
+  functionTimeoutMs?: number;
   /** Called after the clock was moved through /admin/clock. */
   onClockMoved?(): void;
 }
@@ -136,7 +138,11 @@ export function createPublicServer(opts: PublicServerOptions): Server {
     };
     let http: RpcTypedData['http'] | undefined;
     try {
-      const result = await invoke(r.fn, trigger, opts.extraInputsFor(r.fn), opts.log);
+      const result = await withTimeout(
+        invoke(r.fn, trigger, opts.extraInputsFor(r.fn), opts.log),
+        opts.functionTimeoutMs,
+        timeoutMessage(opts.functionTimeoutMs, r.fn.name),
+      );
       http = result.returnValue?.http;
       if (!http) {
         for (const [name, binding] of Object.entries(r.fn.metadata.bindings)) {

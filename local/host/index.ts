@@ -174,6 +174,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     extraInputsFor,
     baseUrl: () => late.endpoints?.baseUrl ?? 'http://127.0.0.1',
     onClockMoved: scheduleSkipCheck,
+    functionTimeoutMs: settings.functionTimeoutMs,
   });
   const rpcServer = createRpcServer(durableApi, log);
 
@@ -205,7 +206,15 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
 
   await runHooks(registry, 'appStart', appRoot, log);
   engine.start();
-  late.timers = new TimerTriggers(registry, clock, stateDir, log, extraInputsFor, scheduleSkipCheck);
+  late.timers = new TimerTriggers(
+    registry,
+    clock,
+    stateDir,
+    log,
+    extraInputsFor,
+    scheduleSkipCheck,
+    settings.functionTimeoutMs,
+  );
   late.timers.start();
   scheduleSkipCheck();
   log(

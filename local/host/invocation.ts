@@ -46,6 +46,19 @@ export async function invoke(
   return { returnValue: response.returnValue, handlerResult: result, outputs };
 }
 
+/** Rejects with `message` when `work` takes longer than `ms` (host.json functionTimeout); the work keeps running. */
+export function withTimeout<T>(work: Promise<T>, ms: number | undefined, message: string): Promise<T> {
+  if (ms === undefined) return work;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
+export const timeoutMessage = (ms: number | undefined, name: string): string =>
+  `Timeout value of ${ms} ms (host.json functionTimeout) was exceeded by function: ${name}`;
+
 /** Typed data for a JSON value as the extension hands durable payloads to the worker. */
 export function jsonData(value: unknown): RpcTypedData | undefined {
   return value === undefined ? undefined : { json: JSON.stringify(value) };

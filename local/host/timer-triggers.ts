@@ -7,7 +7,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Clock } from '../clock';
 import type { RpcTypedData } from './core-shim';
-import { invoke, type HostLog } from './invocation';
+import { invoke, timeoutMessage, withTimeout, type HostLog } from './invocation';
 import { parseSchedule, type Schedule } from './ncrontab';
 import type { FunctionRegistry, RegisteredFunction } from './registry';
 
@@ -31,6 +31,7 @@ export class TimerTriggers {
     private readonly log: HostLog,
     private readonly extraInputsFor: (fn: RegisteredFunction) => Record<string, RpcTypedData>,
     private readonly onChange: () => void,
+    private readonly functionTimeoutMs?: number,
   ) {
     this.statusFile = join(stateDir, 'timer-status.json');
     this.status = existsSync(this.statusFile)
@@ -86,7 +87,11 @@ export class TimerTriggers {
         IsPastDue: isPastDue,
       }),
     };
-    invoke(fn, trigger, this.extraInputsFor(fn), this.log)
+    withTimeout(
+      invoke(fn, trigger, this.extraInputsFor(fn), this.log),
+      this.functionTimeoutMs,
+      timeoutMessage(this.functionTimeoutMs, fn.name),
+    )
       .catch((err: unknown) =>
         this.log(
           `[${fn.name}] timer function failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,

@@ -17,7 +17,7 @@ test('host.json settings: hub name, concurrency, route prefix, functionTimeout',
   assert.throws(() => parseTimeSpan('ten minutes', 0), /not a TimeSpan/);
 });
 
-test('an activity running past functionTimeout fails its task; routes use the configured prefix', async () => {
+test('activities and HTTP functions running past functionTimeout fail; routes use the configured prefix', async () => {
   const host = await startTestHost({ appRoot: fixture('short-timeout') });
   try {
     assert.equal((await fetch(`${host.baseUrl}/custom/ping`)).status, 200);
@@ -31,6 +31,8 @@ test('an activity running past functionTimeout fails its task; routes use the co
       output: string;
     };
     assert.match(status.output, /Timeout value of 1000 ms .* exceeded by function: hang/);
+    const slow = await fetch(`${host.baseUrl}/custom/slow`);
+    assert.equal(slow.status, 500);
   } finally {
     await host.dispose();
   }
