@@ -2,6 +2,7 @@
  * Management commands of the local Kusto endpoint through the real azure-kusto-data client: table and mapping
  * creation (idempotent), schema, policies, functions, the Admin-missing path, and refusals in Kusto's shape.
  */
+import { Client } from 'azure-kusto-data';
 import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
 import { DB, type Harness, httpStatus, oneApiError, startHarness } from './harness';
@@ -131,7 +132,6 @@ describe('local Kusto management commands', { timeout: 30_000 }, () => {
   });
 
   it('an Ingestor-only principal (bearer token) gets Forbidden for table creation but may ingest', async () => {
-    const { Client } = await import('azure-kusto-data');
     const ingestor = new Client(h.kcsb(INGESTOR_TOKEN));
     try {
       await assert.rejects(
