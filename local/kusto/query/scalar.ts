@@ -62,24 +62,23 @@ export function compileScalar(node: SyntaxNode, scope: ScalarScope): CompiledSca
       return constant('string', node.LiteralValueInfo?.ValueText ?? stringFromCompound(node));
     case 'LongLiteralExpression':
     case 'IntLiteralExpression':
-      return constant(
-        kind === 'IntLiteralExpression' ? 'int' : 'long',
-        Number(node.LiteralValueInfo?.ValueText),
-      );
+      return constant(kind === 'IntLiteralExpression' ? 'int' : 'long', numericLiteral(node));
     case 'RealLiteralExpression':
     case 'DecimalLiteralExpression':
-      return constant('real', Number(node.LiteralValueInfo?.ValueText));
+      return constant('real', numericLiteral(node));
     case 'BooleanLiteralExpression':
       return constant('bool', (node.LiteralValueInfo?.ValueText ?? '').toLowerCase() === 'true');
     case 'NullLiteralExpression':
       return constant('dynamic', null);
     case 'DateTimeLiteralExpression': {
       const text = node.LiteralValueInfo?.ValueText ?? '';
+      if (isNullLiteralText(text)) return constant('datetime', null);
       const ms = parseDatetime(text);
       if (ms === null) throw semanticError(`invalid datetime literal '${textOf(scope.code, node)}'.`);
       return constant('datetime', ms);
     }
     case 'TimespanLiteralExpression': {
+      if (isNullLiteralText(node.LiteralValueInfo?.ValueText ?? '')) return constant('timespan', null);
       const ms = parseTimespan(node.LiteralValueInfo?.ValueText ?? '');
       if (ms === null) throw semanticError(`invalid timespan literal '${textOf(scope.code, node)}'.`);
       return constant('timespan', ms);
@@ -97,14 +96,32 @@ export function compileScalar(node: SyntaxNode, scope: ScalarScope): CompiledSca
     case 'ElementExpression':
       return compileElement(node, scope);
     case 'InExpression':
+    case 'InCsExpression':
+    case 'NotInExpression':
+    case 'NotInCsExpression':
       return compileIn(node, scope);
     case 'BetweenExpression':
-      throw unsupported("The 'between' operator");
+    case 'NotBetweenExpression':
+    case 'HasAnyExpression':
+    case 'HasAllExpression':
+      throw unsupported(`The '${prop(node, 'Operator')?.Text ?? kind}' operator`);
     default:
       if (kind.endsWith('Expression') && prop(node, 'Left') && prop(node, 'Right'))
         return compileBinary(node, scope);
       throw unsupported(`Scalar expression '${textOf(scope.code, node)}' (${kind})`);
   }
+}
+
+/** `int(null)`, `datetime(null)`: typed nulls. */
+function isNullLiteralText(text: string): boolean {
+  return text.trim().toLowerCase() === 'null';
+}
+
+function numericLiteral(node: SyntaxNode): number | null {
+  const text = node.LiteralValueInfo?.ValueText ?? '';
+  if (isNullLiteralText(text)) return null;
+  const n = Number(text);
+  return Number.isFinite(n) ? n : null;
 }
 
 function stringFromCompound(node: SyntaxNode): string {
