@@ -154,10 +154,21 @@ function waitForListening(
   });
 }
 
+/**
+ * Azurite's own SIGTERM handler closes the three services (saving their metadata) but leaves the process to the event
+ * loop, which our stdin watch keeps alive; once all three report "successfully closed" we end stdin so it exits.
+ */
 function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((done) => {
-    const force = setTimeout(() => child.kill('SIGKILL'), 5000);
+    let closedServices = 0;
+    const onData = (chunk: Buffer): void => {
+      closedServices += chunk.toString('utf8').split('successfully closed').length - 1;
+      if (closedServices >= SERVICES.length) child.stdin?.end();
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    const force = setTimeout(() => child.kill('SIGKILL'), 10_000);
     child.once('exit', () => {
       clearTimeout(force);
       done();
