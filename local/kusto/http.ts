@@ -12,7 +12,7 @@ import { badRequest, KustoLocalError } from './errors';
 import { prepareRows } from './ingest';
 import { authorize, principalFor, type PrincipalDirectory } from './principals';
 import { v1Response, v2ErrorResponse, v2Response } from './protocol';
-import { runQuery } from './query/engine';
+import { runQuery, runQueryTables } from './query/engine';
 import type { KustoStore } from './store';
 
 export interface ServerDependencies {
@@ -79,11 +79,23 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: ServerDep
     }
     authorize(principal, 'read', 'Query', database);
     if (path === '/v1/rest/query') {
-      sendJson(res, 200, v1Response(runQuery(request.csl, { store: deps.store, database, now })));
+      sendJson(
+        res,
+        200,
+        v1Response(
+          runQuery(request.csl, { store: deps.store, database, now, parameters: request.parameters }),
+        ),
+      );
       return;
     }
     try {
-      sendJson(res, 200, v2Response([runQuery(request.csl, { store: deps.store, database, now })]));
+      sendJson(
+        res,
+        200,
+        v2Response(
+          runQueryTables(request.csl, { store: deps.store, database, now, parameters: request.parameters }),
+        ),
+      );
     } catch (error) {
       // Syntax errors are refused up front (HTTP 400, as a cluster does); semantic and unsupported-operator errors
       // arrive in the DataSetCompletion frame, which the SDK turns into an Error that quotes the message.
@@ -137,16 +149,36 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: ServerDep
   throw new KustoLocalError(404, 'NotFound', 'Kusto.Common.NotFound', `No route for POST ${path}.`);
 }
 
-function parseJsonBody(body: Buffer): { db: string; csl: string } {
+interface RequestBody {
+  db: string;
+  csl: string;
+  parameters: Record<string, unknown>;
+}
+
+function parseJsonBody(body: Buffer): RequestBody {
   let parsed: unknown;
   try {
     parsed = JSON.parse(body.toString('utf8'));
   } catch {
     throw badRequest('Request body must be JSON {db, csl, properties?}.');
   }
-  const request = parsed as { db?: unknown; csl?: unknown };
+  const request = parsed as { db?: unknown; csl?: unknown; properties?: unknown };
   if (typeof request.csl !== 'string') throw badRequest("Request body has no 'csl' string.");
-  return { db: typeof request.db === 'string' ? request.db : '', csl: request.csl };
+  // The SDK sends properties as an object; other clients send it as a JSON string.
+  let properties = request.properties;
+  if (typeof properties === 'string') {
+    try {
+      properties = JSON.parse(properties);
+    } catch {
+      properties = undefined;
+    }
+  }
+  const parameters = (properties as { Parameters?: unknown } | undefined)?.Parameters;
+  return {
+    db: typeof request.db === 'string' ? request.db : '',
+    csl: request.csl,
+    parameters: parameters && typeof parameters === 'object' ? (parameters as Record<string, unknown>) : {},
+  };
 }
 
 async function readBody(req: IncomingMessage): Promise<Buffer> {

@@ -2,6 +2,7 @@
  * The KQL subset, one query per operator, through the real azure-kusto-data client. The five fixture alerts are
  * streamed in with the real StreamingIngestClient; every expected result below was worked out by hand from them.
  */
+import { ClientRequestProperties } from 'azure-kusto-data';
 import { StreamingIngestClient, DataFormat, IngestionProperties } from 'azure-kusto-ingest';
 import { strict as assert } from 'node:assert';
 import { Readable } from 'node:stream';
@@ -237,6 +238,31 @@ describe('local Kusto KQL subset', { timeout: 30_000 }, () => {
       await h.query('let sev = "High"; let high = Alerts | where Severity == sev; high | count'),
       [{ Count: 2 }],
     );
+  });
+
+  it('declare query_parameters reads ClientRequestProperties parameters; set statements are accepted', async () => {
+    const properties = new ClientRequestProperties();
+    properties.setParameter('sev', 'High');
+    properties.setParameter('ids', 'dynamic(["a1", "a2", "a3"])');
+    const result = await h.client.execute(
+      DB,
+      'set notruncation; declare query_parameters(sev:string, ids:dynamic, minCount:long = 2); Alerts | where Severity == sev and Id in (ids) and Count >= minCount | project Id',
+      properties,
+    );
+    assert.deepEqual(
+      result.primaryResults[0]!.toJSON().data.map((r) => (r as { Id: string }).Id),
+      ['a1'],
+    );
+  });
+
+  it('each tabular statement of a query is one primary result', async () => {
+    const result = await h.client.execute(
+      DB,
+      'Alerts | count; Alerts | where Severity == "Low" | project Id',
+    );
+    assert.equal(result.primaryResults.length, 2);
+    assert.deepEqual(result.primaryResults[0]!.toJSON().data, [{ Count: 5 }]);
+    assert.deepEqual(result.primaryResults[1]!.toJSON().data, [{ Id: 'a3' }]);
   });
 
   it('stored functions run with their parameters and defaults', async () => {

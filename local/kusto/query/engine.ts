@@ -27,7 +27,7 @@ import {
   type ScalarScope,
   type SourceRow,
 } from './scalar';
-import { compareValues, groupKey } from './values';
+import { compareValues, convert, groupKey } from './values';
 
 interface Relation {
   readonly columns: readonly Column[];
@@ -39,6 +39,8 @@ export interface QueryEnvironment {
   readonly database: string;
   /** Query start time (ms): `now()` and `ago()`. */
   readonly now: number;
+  /** The request's `properties.Parameters`, read by `declare query_parameters`. */
+  readonly parameters?: Readonly<Record<string, unknown>>;
 }
 
 interface Context {
@@ -52,14 +54,20 @@ interface Context {
 const MAX_FUNCTION_DEPTH = 16;
 
 export function runQuery(text: string, env: QueryEnvironment): ResultTable {
+  return runQueryTables(text, env)[0]!;
+}
+
+/** Every tabular expression statement of the query gives one result table, in order (as Kusto returns them). */
+export function runQueryTables(text: string, env: QueryEnvironment): ResultTable[] {
   const code = parseKusto(text);
   if (code.isCommand) throw syntaxError('management commands go to /v1/rest/mgmt.');
   if (code.errors.length > 0)
     throw syntaxError(`${code.errors[0]!.message} (at offset ${code.errors[0]!.start})`);
   const ctx: Context = { env, code, scalars: new Map(), tables: new Map(), depth: 0 };
-  const result = runStatements(listItems(prop(code.root, 'Statements')), undefined, ctx);
-  if (!result) throw semanticError('the query has no tabular expression to return.');
-  return toResultTable(result);
+  const results: Relation[] = [];
+  runStatements(listItems(prop(code.root, 'Statements')), undefined, ctx, results);
+  if (results.length === 0) throw semanticError('the query has no tabular expression to return.');
+  return results.map(toResultTable);
 }
 
 function toResultTable(relation: Relation): ResultTable {
@@ -69,21 +77,73 @@ function toResultTable(relation: Relation): ResultTable {
   };
 }
 
-/** Runs let statements, then returns the value of the last expression (`finalExpression` when given, e.g. a body). */
+/**
+ * Runs let, set and declare statements, collecting each tabular result; returns the last one (a function body's
+ * value, `finalExpression` when given).
+ */
 function runStatements(
   statements: readonly SyntaxNode[],
   finalExpression: SyntaxNode | undefined,
   ctx: Context,
+  results: Relation[] = [],
 ): Relation | undefined {
-  let result: Relation | undefined;
   for (const statement of statements) {
     const kind = kindOf(statement);
     if (kind === 'LetStatement') bindLet(statement, ctx);
-    else if (kind === 'ExpressionStatement') result = evalTabular(prop(statement, 'Expression')!, ctx);
+    else if (kind === 'ExpressionStatement') results.push(evalTabular(prop(statement, 'Expression')!, ctx));
+    else if (kind === 'SetOptionStatement')
+      continue; // request options (notruncation, ...) change nothing here
+    else if (kind === 'QueryParametersStatement') bindQueryParameters(statement, ctx);
     else throw unsupported(`The '${firstWord(statement)}' statement`);
   }
-  if (finalExpression) result = evalTabular(finalExpression, ctx);
-  return result;
+  if (finalExpression) results.push(evalTabular(finalExpression, ctx));
+  return results[results.length - 1];
+}
+
+/**
+ * `declare query_parameters(name:type [= default], ...)` takes its values from the request's `Parameters` (what
+ * ClientRequestProperties.setParameter sends): strings as given, other types as KQL literal text (`dynamic([..])`,
+ * `datetime(...)`, `42`) or as JSON values.
+ */
+function bindQueryParameters(statement: SyntaxNode, ctx: Context): void {
+  const given = ctx.env.parameters ?? {};
+  for (const parameter of listItems(prop(statement, 'Parameters'))) {
+    const { name, type } = declaredParameter(parameter);
+    const defaultNode = prop(prop(parameter, 'DefaultValue') ?? ({} as SyntaxNode), 'Value');
+    if (Object.prototype.hasOwnProperty.call(given, name)) {
+      ctx.scalars.set(name, { type, value: parameterValue(given[name], type, ctx.env.now) });
+    } else if (defaultNode) {
+      const compiled = compileScalar(defaultNode, scalarScope(ctx, []));
+      ctx.scalars.set(name, { type, value: convert(compiled.evaluate({}), compiled.type, type) });
+    } else throw semanticError(`query parameter '${name}' has no value in the request and no default.`);
+  }
+}
+
+function declaredParameter(parameter: SyntaxNode): { name: string; type: KustoType } {
+  const nameAndType = prop(parameter, 'NameAndType')!;
+  const name = nameOf(prop(nameAndType, 'Name'))!;
+  const typeNode = prop(nameAndType, 'Type')!;
+  const type = parseKustoType(children(typeNode).find((c) => c.IsToken)?.Text ?? '');
+  if (!type) throw unsupported(`Tabular or untyped parameter '${name}'`);
+  return { name, type };
+}
+
+function parameterValue(raw: unknown, type: KustoType, now: number): unknown {
+  if (typeof raw !== 'string') return convert(raw, 'dynamic', type);
+  if (type === 'string') return raw;
+  const literal = parseKusto(raw);
+  const statement = listItems(prop(literal.root, 'Statements'))[0];
+  const expression =
+    statement && kindOf(statement) === 'ExpressionStatement' ? prop(statement, 'Expression') : undefined;
+  if (literal.errors.length === 0 && expression) {
+    const compiled = compileScalar(expression, { code: literal, columns: [], variables: new Map(), now });
+    return convert(compiled.evaluate({}), compiled.type, type);
+  }
+  try {
+    return convert(JSON.parse(raw), 'dynamic', type);
+  } catch {
+    throw semanticError(`query parameter value '${raw}' is not a ${type} literal.`);
+  }
 }
 
 function bindLet(statement: SyntaxNode, ctx: Context): void {
@@ -187,16 +247,12 @@ function invokeFunction(name: string, args: readonly SyntaxNode[], ctx: Context)
   const callerScope = scalarScope(ctx, []);
   const scalars = new Map<string, ScalarBinding>();
   parameters.forEach((parameter, i) => {
-    const nameAndType = prop(parameter, 'NameAndType')!;
-    const paramName = nameOf(prop(nameAndType, 'Name'))!;
-    const typeNode = prop(nameAndType, 'Type')!;
-    const type = parseKustoType(children(typeNode).find((c) => c.IsToken)?.Text ?? '');
-    if (!type) throw unsupported(`Tabular or untyped parameter '${paramName}' of function '${name}'`);
+    const { name: paramName, type } = declaredParameter(parameter);
     const argNode = args[i];
     const defaultNode = prop(prop(parameter, 'DefaultValue') ?? ({} as SyntaxNode), 'Value');
     if (argNode) {
       const compiled = compileScalar(argNode, callerScope);
-      scalars.set(paramName, { type: paramType(type, compiled.type), value: compiled.evaluate({}) });
+      scalars.set(paramName, { type, value: convert(compiled.evaluate({}), compiled.type, type) });
     } else if (defaultNode) {
       const compiled = compileScalar(defaultNode, {
         code,
@@ -204,7 +260,7 @@ function invokeFunction(name: string, args: readonly SyntaxNode[], ctx: Context)
         variables: new Map(),
         now: ctx.env.now,
       });
-      scalars.set(paramName, { type, value: compiled.evaluate({}) });
+      scalars.set(paramName, { type, value: convert(compiled.evaluate({}), compiled.type, type) });
     } else throw semanticError(`function '${name}' needs a value for parameter '${paramName}'.`);
   });
   const body = prop(declaration, 'Body')!;
@@ -212,10 +268,6 @@ function invokeFunction(name: string, args: readonly SyntaxNode[], ctx: Context)
   const result = runStatements(listItems(prop(body, 'Statements')), prop(body, 'Expression'), inner);
   if (!result) throw semanticError(`function '${name}' returns no table.`);
   return result;
-}
-
-function paramType(declared: KustoType, _given: KustoType): KustoType {
-  return declared;
 }
 
 function applyOperator(input: Relation, op: SyntaxNode, ctx: Context): Relation {
