@@ -57,6 +57,11 @@ export interface StoredRow {
 
 export class KustoStore {
   private readonly db: Database.Database;
+  /**
+   * Parsed rows per table, dropped whenever the table's extents change: queries re-read whole tables (the evaluator
+   * runs in JS), and re-parsing every row's JSON on each query would dominate at a few thousand rows.
+   */
+  private readonly rowCache = new Map<string, StoredRow[]>();
 
   constructor(stateDir: string) {
     mkdirSync(stateDir, { recursive: true });
@@ -149,6 +154,7 @@ export class KustoStore {
   }
 
   dropTable(database: string, table: string): void {
+    this.rowCache.delete(cacheKey(database, table));
     this.db.transaction(() => {
       this.db
         .prepare('DELETE FROM rows WHERE extent_id IN (SELECT id FROM extents WHERE db = ? AND tbl = ?)')
@@ -234,6 +240,7 @@ export class KustoStore {
         .run(extent.id, database, table, JSON.stringify(extent.tags), extent.createdOn, rows.length);
       rows.forEach((row, seq) => insertRow.run(extent.id, seq, JSON.stringify(row)));
     })();
+    this.rowCache.delete(cacheKey(database, table));
     return extent;
   }
 
@@ -256,18 +263,28 @@ export class KustoStore {
     }));
   }
 
-  readRows(database: string, table: string): StoredRow[] {
+  /** Rows in ingestion order. The returned array and its values are shared: callers must not mutate them. */
+  readRows(database: string, table: string): readonly StoredRow[] {
+    const key = cacheKey(database, table);
+    const cached = this.rowCache.get(key);
+    if (cached) return cached;
     const rows = this.db
       .prepare(
         `SELECT r.data AS data, e.created_on AS created_on FROM rows r JOIN extents e ON e.id = r.extent_id
          WHERE e.db = ? AND e.tbl = ? ORDER BY e.created_on, e.rowid, r.seq`,
       )
       .all(database, table) as { data: string; created_on: string }[];
-    return rows.map((r) => ({
+    const parsed = rows.map((r) => ({
       values: JSON.parse(r.data) as Record<string, unknown>,
       ingestionTime: Date.parse(r.created_on),
     }));
+    this.rowCache.set(key, parsed);
+    return parsed;
   }
+}
+
+function cacheKey(database: string, table: string): string {
+  return `${database}\u0000${table}`;
 }
 
 interface TableRecord {

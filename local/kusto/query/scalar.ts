@@ -22,7 +22,15 @@ import {
   parseTimespan,
   type Row,
 } from '../types';
-import { compareValues, convert, hasTerm, isEmptyValue, kustoEquals, toKustoString } from './values';
+import {
+  compareValues,
+  convert,
+  groupKey,
+  hasTerm,
+  isEmptyValue,
+  kustoEquals,
+  toKustoString,
+} from './values';
 
 /** Rows read from a table carry their extent's creation time here; `ingestion_time()` reads it. */
 export const INGESTION_TIME: unique symbol = Symbol('ingestion_time');
@@ -45,10 +53,16 @@ export interface CompiledScalar {
   readonly type: KustoType;
   /** The column name Kusto gives this expression when it is not named (`x` for a column, `Data_Foo` for a path). */
   readonly defaultName?: string;
+  /** True when the value does not depend on the row (literals, let values, parameters). */
+  readonly isConstant?: boolean;
   evaluate(row: SourceRow): unknown;
 }
 
-const constant = (type: KustoType, value: unknown): CompiledScalar => ({ type, evaluate: () => value });
+const constant = (type: KustoType, value: unknown): CompiledScalar => ({
+  type,
+  isConstant: true,
+  evaluate: () => value,
+});
 
 export function compileScalar(node: SyntaxNode, scope: ScalarScope): CompiledScalar {
   const kind = kindOf(node);
@@ -135,7 +149,8 @@ function compileName(node: SyntaxNode, scope: ScalarScope): CompiledScalar {
   const column = scope.columns.find((c) => c.name === name);
   if (column) return { type: column.type, defaultName: name, evaluate: (row) => row[name] ?? null };
   const variable = scope.variables.get(name);
-  if (variable) return { type: variable.type, defaultName: name, evaluate: () => variable.value };
+  if (variable)
+    return { type: variable.type, defaultName: name, isConstant: true, evaluate: () => variable.value };
   throw semanticError(`Failed to resolve scalar expression named '${name}'.`);
 }
 
@@ -158,7 +173,12 @@ function compileDynamicLiteral(node: SyntaxNode, scope: ScalarScope): CompiledSc
 function compileUnary(node: SyntaxNode, scope: ScalarScope): CompiledScalar {
   const operand = compileScalar(prop(node, 'Expression')!, scope);
   const op = (prop(node, 'Operator')?.Text ?? '').trim();
-  if (op === '-') return { type: operand.type, evaluate: (row) => negate(operand.evaluate(row)) };
+  if (op === '-')
+    return {
+      type: operand.type,
+      isConstant: operand.isConstant,
+      evaluate: (row) => negate(operand.evaluate(row)),
+    };
   if (op === '+') return operand;
   throw unsupported(`Unary operator '${op}'`);
 }
@@ -307,26 +327,36 @@ function compileArithmetic(op: string, left: CompiledScalar, right: CompiledScal
   };
 }
 
+/**
+ * `in`, `!in`, `in~`, `!in~`. Dynamic arrays among the items are flattened (`x in (ids)` with `ids` a dynamic array).
+ * When every item is constant (literals, let values, parameters) the set is built once per query, not per row.
+ */
 function compileIn(node: SyntaxNode, scope: ScalarScope): CompiledScalar {
   const left = compileScalar(prop(node, 'Left')!, scope);
   const op = (prop(node, 'Operator')?.Text ?? '').toLowerCase();
   const items = listItems(prop(prop(node, 'Right')!, 'Expressions')).map((n) => compileScalar(n, scope));
   const caseInsensitive = op.includes('~');
   const negated = op.startsWith('!');
+  const valueKey = (value: unknown): string =>
+    caseInsensitive ? toKustoString(value, left.type).toLowerCase() : groupKey([value]);
+  const candidateKey = (candidate: unknown): string =>
+    caseInsensitive
+      ? toKustoString(candidate, 'dynamic').toLowerCase()
+      : groupKey([left.type === 'datetime' ? parseDatetime(candidate) : candidate]);
+  const candidateKeys = (row: SourceRow): Set<string> =>
+    new Set(
+      items.flatMap((item) => {
+        const v = item.evaluate(row);
+        return (Array.isArray(v) ? v : [v]).map(candidateKey);
+      }),
+    );
+  const constantKeys = items.every((item) => item.isConstant) ? candidateKeys({}) : undefined;
   return {
     type: 'bool',
     evaluate: (row) => {
       const value = left.evaluate(row);
       if (value === null || value === undefined) return negated ? null : false;
-      const candidates = items.flatMap((item) => {
-        const v = item.evaluate(row);
-        return Array.isArray(v) ? v : [v];
-      });
-      const found = candidates.some((c) =>
-        caseInsensitive
-          ? toKustoString(value, left.type).toLowerCase() === toKustoString(c, 'dynamic').toLowerCase()
-          : kustoEquals(value, left.type === 'datetime' ? parseDatetime(c) : c) === true,
-      );
+      const found = (constantKeys ?? candidateKeys(row)).has(valueKey(value));
       return negated ? !found : found;
     },
   };
