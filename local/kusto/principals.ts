@@ -6,7 +6,7 @@
  *  3. the endpoint's default principal (Admin unless changed with `setDefaultRoles`).
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import { forbidden } from './errors';
+import { badRequest, forbidden } from './errors';
 
 export type KustoRole = 'admin' | 'ingestor' | 'viewer';
 

@@ -143,9 +143,9 @@ export function formatTimespan(ms: number): string {
   return `${sign}${days ? `${days}.` : ''}${pad(hours)}:${pad(minutes)}:${pad(seconds)}${ticks ? `.${pad(ticks, 7)}` : ''}`;
 }
 
+/** ISO 8601 as Kusto writes it: fractional seconds only when there are any. */
 export function formatDatetime(ms: number): string {
-  // Kusto writes 7 fractional digits; the SDK parses either.
-  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$10000Z');
+  return new Date(ms).toISOString().replace('.000Z', 'Z');
 }
 
 /**

@@ -154,6 +154,15 @@ describe('evaluator rules on the store', () => {
     ]);
   });
 
+  it('tostring of a datetime is ISO 8601 with fractions only when present', () => {
+    assert.deepEqual(
+      rows(
+        'T | take 1 | project a = tostring(datetime(2025-01-02)), b = tostring(datetime(2025-01-02 03:04:05.250))',
+      ),
+      [['2025-01-02T00:00:00Z', '2025-01-02T03:04:05.250Z']],
+    );
+  });
+
   it('names the columns Kusto would: count_, sum_V, Column1', () => {
     const result = runQuery('T | summarize count(), sum(V) by V % 2', env());
     assert.deepEqual(
