@@ -29,7 +29,7 @@ export function parseRoles(text: string): Set<KustoRole> {
     const role = part.trim().toLowerCase();
     if (role === 'admin' || role === 'ingestor' || role === 'viewer') roles.add(role);
     else if (role !== '')
-      throw new Error(`Unknown local Kusto role '${part.trim()}' (admin, ingestor, viewer)`);
+      throw badRequest(`Unknown local Kusto role '${part.trim()}' (admin, ingestor, viewer).`);
   }
   return roles;
 }
