@@ -166,6 +166,27 @@ describe('local Kusto management commands', { timeout: 30_000 }, () => {
     assert.equal((await h.mgmt('.create-merge table Later (Id:string)'))[0]!.TableName, 'Later');
   });
 
+  it('the x-ms-local-roles header picks the roles of a hand-made request', async () => {
+    const post = (roles: string) =>
+      fetch(`${h.kusto.url}/v1/rest/mgmt`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-ms-local-roles': roles },
+        body: JSON.stringify({ db: DB, csl: '.create-merge table ByHeader (Id:string)' }),
+      });
+    const refused = await post('ingestor,viewer');
+    assert.equal(refused.status, 403);
+    assert.equal(((await refused.json()) as { error: { code: string } }).error.code, 'Forbidden');
+    const bogus = await post('superuser');
+    assert.equal(bogus.status, 400);
+    assert.match(
+      ((await bogus.json()) as { error: { '@message': string } }).error['@message'],
+      /Unknown local Kusto role 'superuser'/,
+    );
+    const allowed = await post('admin');
+    assert.equal(allowed.status, 200);
+    await allowed.arrayBuffer();
+  });
+
   it('the cloud-info probe is answered 404 so the SDK falls back to public-cloud defaults', async () => {
     const response = await fetch(`${h.kusto.url}/v1/rest/auth/metadata`);
     assert.equal(response.status, 404);
