@@ -163,6 +163,19 @@ describe('evaluator rules on the store', () => {
     );
   });
 
+  it('print computes one row from nothing', () => {
+    const result = runQuery('print n = 1 + 2, s = strcat("a", "b"), now()', env());
+    assert.deepEqual(
+      result.columns.map((c) => [c.name, c.type]),
+      [
+        ['n', 'long'],
+        ['s', 'string'],
+        ['print_2', 'datetime'],
+      ],
+    );
+    assert.deepEqual(result.rows, [[3, 'ab', Date.parse('2025-06-01T00:00:00Z')]]);
+  });
+
   it('names the columns Kusto would: count_, sum_V, Column1', () => {
     const result = runQuery('T | summarize count(), sum(V) by V % 2', env());
     assert.deepEqual(

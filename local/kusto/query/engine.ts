@@ -197,6 +197,9 @@ function evalTabular(node: SyntaxNode, ctx: Context): Relation {
       return applyOperator(evalTabular(prop(node, 'Expression')!, ctx), prop(node, 'Operator')!, ctx);
     case 'ParenthesizedExpression':
       return evalTabular(prop(node, 'Expression')!, ctx);
+    case 'PrintOperator':
+      // `print x = 1, now()`: one row computed from nothing.
+      return project({ columns: [], rows: [{}] }, listItems(prop(node, 'Expressions')), ctx, false, 'print');
     case 'NameReference':
       return resolveSource(nameOf(node)!, [], ctx);
     case 'FunctionCallExpression':
@@ -311,12 +314,23 @@ function where(input: Relation, op: SyntaxNode, ctx: Context): Relation {
 }
 
 /** A named or unnamed expression of project/extend/summarize-by/distinct. */
-function namedExpression(node: SyntaxNode, columns: readonly Column[], ctx: Context, ordinal: () => number) {
+function namedExpression(
+  node: SyntaxNode,
+  columns: readonly Column[],
+  ctx: Context,
+  ordinal: () => number,
+  unnamedPrefix = 'Column',
+) {
   const named = kindOf(node) === 'SimpleNamedExpression';
   const expression = named ? prop(node, 'Expression')! : node;
   if (kindOf(node) === 'CompoundNamedExpression') throw unsupported('Tuple assignment (a, b) = ...');
   const compiled = compileScalar(expression, scalarScope(ctx, columns));
-  const name = named ? nameOf(prop(node, 'Name'))! : (compiled.defaultName ?? `Column${ordinal()}`);
+  const fallback = (): string => `${unnamedPrefix}${unnamedPrefix === 'Column' ? '' : '_'}${ordinal()}`;
+  const name = named
+    ? nameOf(prop(node, 'Name'))!
+    : unnamedPrefix === 'Column'
+      ? (compiled.defaultName ?? fallback())
+      : fallback();
   return { name, compiled };
 }
 
@@ -325,9 +339,24 @@ function ordinalCounter(): () => number {
   return () => ++n;
 }
 
-function project(input: Relation, items: readonly SyntaxNode[], ctx: Context, extend: boolean): Relation {
+/** project / extend (and print, whose unnamed columns are `print_<position>` rather than `Column<n>`). */
+function project(
+  input: Relation,
+  items: readonly SyntaxNode[],
+  ctx: Context,
+  extend: boolean,
+  unnamedPrefix?: string,
+): Relation {
   const ordinal = ordinalCounter();
-  const outputs = items.map((item) => namedExpression(item, input.columns, ctx, ordinal));
+  const outputs = items.map((item, index) =>
+    namedExpression(
+      item,
+      input.columns,
+      ctx,
+      unnamedPrefix === undefined ? ordinal : () => index,
+      unnamedPrefix,
+    ),
+  );
   const columns: Column[] = extend ? [...input.columns] : [];
   for (const { name, compiled } of outputs) {
     const at = columns.findIndex((c) => c.name === name);
