@@ -29,6 +29,12 @@ export const SUCCESS_QUEUE = 'successfulingestions';
 export const TEMP_CONTAINER = 'ingestion-temp';
 export const STATUS_TABLE = 'ingestionsstatus';
 
+/**
+ * A message being processed stays invisible this long; if the endpoint dies mid-message it reappears after it (and
+ * `ingestIfNotExists` keeps a re-run from duplicating a tagged batch). Short, so a restarted stack resumes quickly.
+ */
+const VISIBILITY_TIMEOUT_SECONDS = 30;
+
 /** The message the ingest client posts (reference: kusto-protocol.md, Queued ingestion). */
 interface IngestionMessage {
   Id: string;
@@ -132,7 +138,10 @@ export class QueuedIngestionWorker {
   private async drainOnce(): Promise<number> {
     let ingested = 0;
     for (;;) {
-      const received = await this.ready.receiveMessages({ numberOfMessages: 32, visibilityTimeout: 300 });
+      const received = await this.ready.receiveMessages({
+        numberOfMessages: 32,
+        visibilityTimeout: VISIBILITY_TIMEOUT_SECONDS,
+      });
       if (received.receivedMessageItems.length === 0) return ingested;
       for (const item of received.receivedMessageItems) {
         if (await this.process(item.messageText)) ingested++;
