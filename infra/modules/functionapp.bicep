@@ -181,8 +181,11 @@ var hostSettings = {
     ? 'ClientId=${identityClientId};Authorization=AAD'
     : 'Authorization=AAD'
 }
+// AZURE_CLIENT_ID makes DefaultAzureCredential (Key Vault, archive blobs) pick the user-assigned identity: with only a
+// user-assigned identity, the managed identity endpoint needs to be told which one.
 var userAssignedSettings = isUserAssigned
   ? {
+      AZURE_CLIENT_ID: identityClientId
       AzureWebJobsStorage__clientId: identityClientId
       KUSTO_MANAGED_IDENTITY_CLIENT_ID: identityClientId
     }
