@@ -1,0 +1,239 @@
+/**
+ * The generated tenant: Audit.General content built lazily per hour from the seed.
+ *
+ * The records of hour h are noise(h) + the records of user-reported phish lifecycles (alert, then AIR investigation
+ * updates) whose time falls in h, for alerts born in h or in the hours before it. An hour's records are sorted by
+ * time, cut into blobs of `recordsPerBlob`, and each blob becomes available `availabilityDelayMinutes` after its last
+ * record. Nothing depends on which hours were built before, so a 7-day backlog costs only the hours someone asks for.
+ */
+import { type ContentBlob, type ContentRef, type ContentSource, LruCache } from './content-source';
+import {
+  type AuditRecord,
+  lifecycleEvents,
+  lifecycleRecord,
+  type NoiseKind,
+  noiseRecord,
+  phishLifecycle,
+  type PhishLifecycle,
+  type TenantIdentity,
+} from './records';
+import { draw, rngFor } from './random';
+import type { FaultConfig, TenantProfile } from './types';
+
+const HOUR = 3_600_000;
+const MINUTE = 60_000;
+const GENERAL = 'Audit.General';
+/** Records a user-reported lifecycle produces on average (3 alert records + about 2.3 investigation records). */
+const RECORDS_PER_LIFECYCLE = 5.3;
+
+type EventSource =
+  | { kind: 'phish'; birthHour: number; index: number; step: number }
+  | { kind: 'noise'; noiseKind: NoiseKind; index: number };
+
+interface PlannedEvent {
+  at: number;
+  source: EventSource;
+}
+
+interface PlannedBlob {
+  ref: ContentRef;
+  relistedCreated?: number;
+  events: PlannedEvent[];
+  malformed: boolean;
+}
+
+export function defaultTenantProfile(nowMs: number): TenantProfile {
+  return {
+    contentStartMs: Math.floor((nowMs - 8 * 24 * HOUR) / HOUR) * HOUR,
+    recordsPerHour: 120,
+    recordsPerBlob: 40,
+    userReportedShare: 0.2,
+    airStartDelayMinutes: { min: 2, max: 20 },
+    airVerdictDelayMinutes: { min: 15, max: 360 },
+    uninvestigatedShare: 0.05,
+    availabilityDelayMinutes: 20,
+    noiseMix: { otherAlerts: 3, otherInvestigations: 3, otherRecordTypes: 4 },
+  };
+}
+
+/** `20171014180051748` — the timestamp prefix of the real contentIds. */
+function compactTime(ms: number): string {
+  return new Date(ms).toISOString().replace(/[-:TZ.]/g, '');
+}
+
+export function generatedContentId(contentCreated: number, hour: number, index: number): string {
+  return `${compactTime(contentCreated)}${String(index).padStart(6, '0')}$${hour}x${index}$audit_general$Audit_General`;
+}
+
+export function parseGeneratedContentId(contentId: string): { hour: number; index: number } | undefined {
+  const m = /^\d{23}\$(\d+)x(\d+)\$audit_general\$Audit_General$/.exec(contentId);
+  if (!m) return undefined;
+  return { hour: Number(m[1]), index: Number(m[2]) };
+}
+
+export class GeneratedTenant implements ContentSource {
+  private readonly plans: LruCache<number, PlannedBlob[]>;
+  private readonly lifecycles = new LruCache<number, PhishLifecycle[]>(96);
+  private readonly spanHours: number;
+
+  constructor(
+    private readonly identity: TenantIdentity,
+    private readonly profile: TenantProfile,
+    private faults: FaultConfig,
+  ) {
+    const longest = profile.airVerdictDelayMinutes.max + 181; // + the later Remediated update
+    this.spanHours = Math.ceil(longest / 60) + 1;
+    this.plans = new LruCache(Math.max(16, Math.floor(2_000_000 / Math.max(1, profile.recordsPerHour))));
+  }
+
+  /** Content faults shape the content itself, so new faults mean new plans. */
+  setFaults(faults: FaultConfig): void {
+    this.faults = faults;
+    this.plans.clear();
+  }
+
+  listingEntries(contentType: string, fromMs: number, toMs: number): ContentRef[] {
+    if (contentType !== GENERAL) return [];
+    const out: ContentRef[] = [];
+    const back =
+      this.profile.availabilityDelayMinutes * MINUTE + this.faults.relistAfterMinutes * MINUTE + HOUR;
+    for (let h = Math.floor((fromMs - back) / HOUR); h <= Math.floor(toMs / HOUR); h++) {
+      for (const blob of this.plan(h)) {
+        if (blob.ref.listedCreated >= fromMs && blob.ref.listedCreated < toMs) out.push(blob.ref);
+        const again = blob.relistedCreated;
+        if (again !== undefined && again >= fromMs && again < toMs) {
+          out.push({ ...blob.ref, listedCreated: again, listableAt: Math.max(blob.ref.listableAt, again) });
+        }
+      }
+    }
+    return out;
+  }
+
+  blobsCreatedIn(fromMs: number, toMs: number): ContentRef[] {
+    const out: ContentRef[] = [];
+    const back = this.profile.availabilityDelayMinutes * MINUTE + HOUR;
+    for (let h = Math.floor((fromMs - back) / HOUR); h <= Math.floor(toMs / HOUR); h++) {
+      for (const blob of this.plan(h)) {
+        if (blob.ref.contentCreated >= fromMs && blob.ref.contentCreated < toMs) out.push(blob.ref);
+      }
+    }
+    return out;
+  }
+
+  blob(contentId: string): ContentBlob | undefined {
+    const parsed = parseGeneratedContentId(contentId);
+    if (!parsed) return undefined;
+    const planned = this.plan(parsed.hour)[parsed.index];
+    if (!planned || planned.ref.contentId !== contentId) return undefined;
+    const records = planned.events.map((e) => this.materialise(e, parsed.hour));
+    // Records inside a blob are not ordered (reference: "records inside a blob are not ordered").
+    const rng = rngFor(this.identity.seed, 'shuffle', contentId);
+    for (let i = records.length - 1; i > 0; i--) {
+      const j = Math.floor(rng.next() * (i + 1));
+      [records[i], records[j]] = [records[j] as AuditRecord, records[i] as AuditRecord];
+    }
+    return { ref: planned.ref, records, malformed: planned.malformed };
+  }
+
+  private materialise(e: PlannedEvent, hour: number): AuditRecord {
+    const s = e.source;
+    if (s.kind === 'noise')
+      return noiseRecord(this.identity, s.noiseKind, e.at, Math.floor(e.at / HOUR), s.index);
+    const l = this.lifecyclesBornIn(s.birthHour)[s.index];
+    if (!l) throw new Error(`no lifecycle ${s.birthHour}.${s.index} (hour ${hour})`);
+    return lifecycleRecord(this.identity, l, s.step);
+  }
+
+  private lifecyclesBornIn(hour: number): PhishLifecycle[] {
+    const cached = this.lifecycles.get(hour);
+    if (cached) return cached;
+    const p = this.profile;
+    let list: PhishLifecycle[] = [];
+    if (hour * HOUR >= p.contentStartMs) {
+      const mean = (p.recordsPerHour * p.userReportedShare) / RECORDS_PER_LIFECYCLE;
+      const rng = rngFor(this.identity.seed, 'births', hour);
+      const count = Math.floor(mean) + (rng.chance(mean - Math.floor(mean)) ? 1 : 0);
+      list = Array.from({ length: count }, (_, k) => phishLifecycle(this.identity, p, hour, k));
+    }
+    this.lifecycles.set(hour, list);
+    return list;
+  }
+
+  private plan(hour: number): PlannedBlob[] {
+    const cached = this.plans.get(hour);
+    if (cached) return cached;
+    const blobs = this.buildPlan(hour);
+    this.plans.set(hour, blobs);
+    return blobs;
+  }
+
+  private buildPlan(hour: number): PlannedBlob[] {
+    const p = this.profile;
+    const start = hour * HOUR;
+    if (start + HOUR <= p.contentStartMs) return [];
+    const events: PlannedEvent[] = [];
+    for (let b = hour - this.spanHours; b <= hour; b++) {
+      this.lifecyclesBornIn(b).forEach((l, index) => {
+        for (const e of lifecycleEvents(l)) {
+          if (e.at >= start && e.at < start + HOUR && e.at >= p.contentStartMs) {
+            events.push({ at: e.at, source: { kind: 'phish', birthHour: b, index, step: e.step } });
+          }
+        }
+      });
+    }
+    const rng = rngFor(this.identity.seed, 'noise', hour);
+    const phishShare = Math.min(1, p.userReportedShare);
+    const noiseCount = Math.max(
+      0,
+      Math.round(p.recordsPerHour * (1 - phishShare) * (0.9 + 0.2 * rng.next())),
+    );
+    const mix = p.noiseMix;
+    const kinds: NoiseKind[] = ['otherAlert', 'otherInvestigation', 'otherRecordType'];
+    const weights = [mix.otherAlerts, mix.otherInvestigations, mix.otherRecordTypes];
+    for (let i = 0; i < noiseCount; i++) {
+      const at = start + Math.floor(rng.next() * HOUR);
+      if (at < p.contentStartMs) continue;
+      events.push({ at, source: { kind: 'noise', noiseKind: rng.weighted(kinds, weights), index: i } });
+    }
+    events.sort((a, b) => a.at - b.at || eventKey(a).localeCompare(eventKey(b)));
+    return this.cutIntoBlobs(hour, events);
+  }
+
+  private cutIntoBlobs(hour: number, events: PlannedEvent[]): PlannedBlob[] {
+    const f = this.faults;
+    const seed = this.identity.seed;
+    const size = Math.max(1, this.profile.recordsPerBlob);
+    const owns: PlannedEvent[][] = [];
+    for (let i = 0; i * size < events.length; i++) owns.push(events.slice(i * size, (i + 1) * size));
+    return owns.map((own, i) => {
+      const last = own[own.length - 1] as PlannedEvent;
+      const contentCreated = last.at + this.profile.availabilityDelayMinutes * MINUTE + i;
+      const late = f.lateListingRate > 0 && draw(seed, 'late', hour, i) < f.lateListingRate;
+      const relist = f.duplicateListingRate > 0 && draw(seed, 'relist', hour, i) < f.duplicateListingRate;
+      // A record may also appear in the next blob of the hour (copies come from the previous blob's own records,
+      // so no record is in more than two blobs).
+      const previous = i > 0 ? (owns[i - 1] as PlannedEvent[]) : [];
+      const copied =
+        f.duplicateRecordRate > 0
+          ? previous.filter((_, j) => draw(seed, 'dup', hour, i - 1, j) < f.duplicateRecordRate)
+          : [];
+      return {
+        ref: {
+          contentId: generatedContentId(contentCreated, hour, i),
+          contentType: GENERAL,
+          contentCreated,
+          listedCreated: contentCreated,
+          listableAt: contentCreated + (late ? f.lateListingMinutes * MINUTE : 0),
+        },
+        relistedCreated: relist ? contentCreated + f.relistAfterMinutes * MINUTE : undefined,
+        events: [...own, ...copied],
+        malformed: f.malformedBlobRate > 0 && draw(seed, 'malformed', hour, i) < f.malformedBlobRate,
+      };
+    });
+  }
+}
+
+function eventKey(e: PlannedEvent): string {
+  const s = e.source;
+  return s.kind === 'phish' ? `p${s.birthHour}.${s.index}.${s.step}` : `n${s.index}`;
+}
