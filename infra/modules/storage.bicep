@@ -91,7 +91,9 @@ var archivedPrefixes = [
   '${archiveContainerName}/quarantine/'
 ]
 var tierToCool = coolAfterDays > 0 ? { tierToCool: { daysAfterModificationGreaterThan: coolAfterDays } } : {}
-var tierToArchive = archiveAfterDays > 0 ? { tierToArchive: { daysAfterModificationGreaterThan: archiveAfterDays } } : {}
+// Zone-redundant accounts have no archive tier; their raw archive stays cool until deleted.
+var supportsArchiveTier = !contains(skuName, 'ZRS')
+var tierToArchive = archiveAfterDays > 0 && supportsArchiveTier ? { tierToArchive: { daysAfterModificationGreaterThan: archiveAfterDays } } : {}
 var deleteBlob = deleteAfterDays > 0 ? { delete: { daysAfterModificationGreaterThan: deleteAfterDays } } : {}
 var baseBlobActions = union(tierToCool, tierToArchive, deleteBlob)
 
