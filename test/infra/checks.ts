@@ -158,3 +158,52 @@ export function appSettingNames(file: BicepFile): Set<string> {
   collect(properties.value);
   return names;
 }
+
+/** Bicep keywords, types, decorators and functions: identifiers that need no declaration. */
+const BICEP_BUILTINS = new Set(
+  [
+    // keywords and literals
+    'param var output resource module targetScope existing if for in true false null metadata type func import',
+    // types
+    'string int bool object array',
+    // decorators
+    'description minValue maxValue minLength maxLength allowed secure batchSize sealed discriminator export',
+    // scope and deployment functions
+    'resourceGroup subscription tenant managementGroup environment deployment az sys',
+    // resource functions
+    'resourceId subscriptionResourceId tenantResourceId extensionResourceId managementGroupResourceId reference list listKeys',
+    // string, array, object, logical and numeric functions
+    'concat contains empty endsWith first format guid indexOf join last lastIndexOf length newGuid padLeft replace skip',
+    'split startsWith string substring take toLower toUpper trim uniqueString uri uriComponent uriComponentToString',
+    'base64 base64ToString base64ToJson dataUri dataUriToString json union intersection items filter map reduce sort',
+    'flatten range min max int bool coalesce dateTimeAdd utcNow loadTextContent loadJsonContent loadFileAsBase64',
+    'objectKeys toObject tryGet',
+  ]
+    .join(' ')
+    .split(/\s+/),
+);
+
+/**
+ * Every identifier used in a file is declared in it (param, var, resource, module, output, loop variable) or is a
+ * Bicep builtin — catches a misspelled symbol, which Bicep would reject at compile time.
+ */
+export function checkUndeclaredIdentifiers(templates: ParsedTemplates): string[] {
+  const problems: string[] = [];
+  for (const [filePath, file] of templates.files) {
+    const declared = new Set<string>([
+      ...file.params.keys(),
+      ...file.vars.keys(),
+      ...file.resources.keys(),
+      ...file.modules.keys(),
+      ...file.outputs.keys(),
+    ]);
+    for (const m of file.code.matchAll(/\[\s*for\s+(?:\(\s*(\w+)\s*,\s*(\w+)\s*\)|(\w+))\s+in\b/g)) {
+      for (const v of [m[1], m[2], m[3]]) if (v) declared.add(v);
+    }
+    for (const id of identifiersIn(file.code, true)) {
+      if (!declared.has(id) && !BICEP_BUILTINS.has(id))
+        problems.push(`${filePath}: "${id}" is not declared (nor a Bicep builtin this check knows)`);
+    }
+  }
+  return problems;
+}

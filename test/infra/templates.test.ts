@@ -2,9 +2,11 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { objectEntries } from './bicep';
 import {
   checkApiVersions,
   checkModuleWiring,
+  checkUndeclaredIdentifiers,
   checkUnusedDeclarations,
   loadTemplates,
   type ReadTemplate,
@@ -48,6 +50,10 @@ describe('infra templates', () => {
     assert.deepEqual(checkUnusedDeclarations(templates), []);
   });
 
+  it('use only declared symbols and Bicep builtins', () => {
+    assert.deepEqual(checkUndeclaredIdentifiers(templates), []);
+  });
+
   it('use GA API versions only', () => {
     assert.deepEqual(checkApiVersions(templates), []);
   });
@@ -60,6 +66,20 @@ describe('infra templates', () => {
     const main = templates.files.get('infra/main.bicep');
     assert.equal(main?.params.get('firstRun')?.defaultValue, 'true');
     assert.equal(main?.modules.get('kustoAccess')?.params.get('firstRun'), 'firstRun');
+  });
+
+  it('assign only role ids the roles module defines, each a built-in role GUID', () => {
+    const roles = templates.files.get('infra/modules/roles.bicep');
+    assert.ok(roles);
+    const defined = new Map(
+      objectEntries(roles.vars.get('roleIds')?.expression ?? '{}').map((e) => [e.key, e.value]),
+    );
+    assert.ok(defined.size >= 7, 'roleIds lists the roles');
+    for (const value of defined.values())
+      assert.match(value, /^'[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}'$/);
+    const used = [...roles.code.matchAll(/roleIds\.(\w+)/g)].map((m) => m[1]);
+    for (const name of used) assert.ok(defined.has(name), `roleIds.${name} is defined`);
+    assert.deepEqual(new Set(used), new Set(defined.keys()), 'every defined role is assigned');
   });
 
   it('turn shared keys off on Flex Consumption and public blob access off', () => {
@@ -165,5 +185,26 @@ describe('the wiring checks catch broken templates', () => {
       'infra/main.bicep: var "alsoUnused" is never used',
     ]);
     assert.equal(checkApiVersions(t).length, 1);
+  });
+
+  it('reports a misspelled symbol but not loop variables, keys or builtins', () => {
+    const t = loadTemplates(
+      'infra/main.bicep',
+      fromMap({
+        'infra/main.bicep': [
+          "param names array = ['a']",
+          "resource st 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {",
+          "  name: 'x'",
+          '}',
+          "resource c 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = [for (n, i) in names: {",
+          "  name: '${n}-${i}-${toLower(uniqueString(resourceGroup().id))}'",
+          '}]',
+          'output id string = storgae.id',
+        ].join('\n'),
+      }),
+    );
+    assert.deepEqual(checkUndeclaredIdentifiers(t), [
+      'infra/main.bicep: "storgae" is not declared (nor a Bicep builtin this check knows)',
+    ]);
   });
 });
