@@ -342,8 +342,8 @@ module roles 'modules/roles.bicep' = {
   }
 }
 
-// Kusto resolves an App principal by its application (client) id; a system-assigned identity is given by its
-// object id, which the service also resolves (see README if your cluster refuses it).
+// Kusto resolves an App principal by its application (client) id or by its service principal object id; the
+// system-assigned identity exposes only the object id to ARM, so that is what it gets.
 module kustoAccess 'modules/kusto-access.bicep' = {
   name: 'kusto-access'
   scope: resourceGroup(resolvedKustoResourceGroup)

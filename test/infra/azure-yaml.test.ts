@@ -52,6 +52,22 @@ describe('azure.yaml', () => {
   });
 });
 
+describe('the deployment guide', () => {
+  it('names every azd environment value main.parameters.json reads', () => {
+    const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    const start = readme.indexOf('## Deploy to Azure');
+    assert.ok(start >= 0, 'README has a "Deploy to Azure" section');
+    const next = readme.indexOf('\n## ', start + 1);
+    const guide = readme.slice(start, next === -1 ? undefined : next);
+    const text = readFileSync(path.join(ROOT, 'infra', 'main.parameters.json'), 'utf8');
+    const envNames = [...text.matchAll(/\$\{([A-Z0-9_]+)/g)]
+      .map((m) => m[1])
+      .filter((n) => n !== 'AZURE_ENV_NAME');
+    assert.ok(envNames.length > 5);
+    for (const name of envNames) assert.ok(guide.includes(name), `the guide mentions ${name}`);
+  });
+});
+
 describe('the YAML subset reader', () => {
   it('reads nested mappings and quoted scalars, ignoring comments', () => {
     assert.deepEqual(readSimpleYaml('# c\na:\n  b: \'x\' # note\n  c:\n    d: e\nf: "g"\n'), {
