@@ -39,6 +39,8 @@ export interface ContentSource {
   blobsCreatedIn(fromMs: number, toMs: number): ContentRef[];
   /** A blob by id, or undefined when no such blob exists. */
   blob(contentId: string): ContentBlob | undefined;
+  /** Same records as {@link blob} except that records no rule could select may be stubs `{Id, RecordType: 0}`. */
+  truthBlob?(contentId: string): ContentBlob | undefined;
 }
 
 /** Keeps the most recently used entries of a map, so lazily generated hours do not pile up in memory. */

@@ -55,7 +55,7 @@ export function computeGroundTruth(
   const malformedContentIds: string[] = [];
   const expiredContentIds: string[] = [];
   for (const ref of refs) {
-    const blob = source.blob(ref.contentId);
+    const blob = source.truthBlob?.(ref.contentId) ?? source.blob(ref.contentId);
     if (!blob) continue;
     if (blob.malformed) {
       malformedContentIds.push(ref.contentId);

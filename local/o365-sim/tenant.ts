@@ -32,6 +32,8 @@ type EventSource =
 
 interface PlannedEvent {
   at: number;
+  /** Orders events of the same millisecond deterministically (cheaper than comparing keys). */
+  tie: number;
   source: EventSource;
 }
 
@@ -83,7 +85,7 @@ export class GeneratedTenant implements ContentSource {
   ) {
     const longest = profile.airVerdictDelayMinutes.max + 181; // + the later Remediated update
     this.spanHours = Math.ceil(longest / 60) + 1;
-    this.plans = new LruCache(Math.max(16, Math.floor(2_000_000 / Math.max(1, profile.recordsPerHour))));
+    this.plans = new LruCache(Math.max(8, Math.floor(400_000 / Math.max(1, profile.recordsPerHour))));
   }
 
   /** Content faults shape the content itself, so new faults mean new plans. */
@@ -135,6 +137,23 @@ export class GeneratedTenant implements ContentSource {
     return { ref: planned.ref, records, malformed: planned.malformed };
   }
 
+  /**
+   * The blob as the ground truth needs it: noise that no rule could select (other alert names, other record types)
+   * stays a stub with a stable identity, so a 24-hour truth of a large tenant does not build every record.
+   */
+  truthBlob(contentId: string): ContentBlob | undefined {
+    const parsed = parseGeneratedContentId(contentId);
+    if (!parsed) return undefined;
+    const planned = this.plan(parsed.hour)[parsed.index];
+    if (!planned || planned.ref.contentId !== contentId) return undefined;
+    const records = planned.events.map((e) =>
+      e.source.kind === 'noise' && e.source.noiseKind !== 'otherInvestigation'
+        ? { Id: `noise:${Math.floor(e.at / HOUR)}.${e.source.index}`, RecordType: 0 }
+        : this.materialise(e, parsed.hour),
+    );
+    return { ref: planned.ref, records, malformed: planned.malformed };
+  }
+
   private materialise(e: PlannedEvent, hour: number): AuditRecord {
     const s = e.source;
     if (s.kind === 'noise')
@@ -176,7 +195,11 @@ export class GeneratedTenant implements ContentSource {
       this.lifecyclesBornIn(b).forEach((l, index) => {
         for (const e of lifecycleEvents(l)) {
           if (e.at >= start && e.at < start + HOUR && e.at >= p.contentStartMs) {
-            events.push({ at: e.at, source: { kind: 'phish', birthHour: b, index, step: e.step } });
+            events.push({
+              at: e.at,
+              tie: (b - hour + 64) * 1e7 + index * 16 + e.step,
+              source: { kind: 'phish', birthHour: b, index, step: e.step },
+            });
           }
         }
       });
@@ -193,9 +216,13 @@ export class GeneratedTenant implements ContentSource {
     for (let i = 0; i < noiseCount; i++) {
       const at = start + Math.floor(rng.next() * HOUR);
       if (at < p.contentStartMs) continue;
-      events.push({ at, source: { kind: 'noise', noiseKind: rng.weighted(kinds, weights), index: i } });
+      events.push({
+        at,
+        tie: -1 - i,
+        source: { kind: 'noise', noiseKind: rng.weighted(kinds, weights), index: i },
+      });
     }
-    events.sort((a, b) => a.at - b.at || eventKey(a).localeCompare(eventKey(b)));
+    events.sort((a, b) => a.at - b.at || a.tie - b.tie);
     return this.cutIntoBlobs(hour, events);
   }
 
@@ -231,9 +258,4 @@ export class GeneratedTenant implements ContentSource {
       };
     });
   }
-}
-
-function eventKey(e: PlannedEvent): string {
-  const s = e.source;
-  return s.kind === 'phish' ? `p${s.birthHour}.${s.index}.${s.step}` : `n${s.index}`;
 }
