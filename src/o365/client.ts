@@ -7,7 +7,7 @@
 import type { TokenCredential } from '@azure/identity';
 import { sharedBudget } from './budget';
 import { fetchContent, fetchContentText } from './content';
-import { DEFAULT_RETENTION_MARGIN_MINUTES } from './dates';
+import { DEFAULT_RETENTION_MARGIN_MINUTES, earliestStart } from './dates';
 import { ContentListing } from './listing';
 import { resolveRetryPolicy, type RetryPolicy } from './retry';
 import { Subscriptions } from './subscriptions';
@@ -48,6 +48,7 @@ export class ManagementApiClient {
   private readonly transport: ApiTransport;
   private readonly subscriptions: Subscriptions;
   private readonly listing: ContentListing;
+  private readonly retentionMarginMinutes: number;
 
   constructor(options: ManagementApiClientOptions) {
     const { tenantId, credential } = options;
@@ -63,6 +64,7 @@ export class ManagementApiClient {
     if (!Number.isFinite(margin) || margin < 0 || margin > 24 * 60) {
       throw new RangeError(`retentionMarginMinutes must be from 0 to 1440, got ${margin}.`);
     }
+    this.retentionMarginMinutes = margin;
     const feedUrl = `${apiUrl}/api/v1.0/${encodeURIComponent(tenantId)}/activity/feed`;
     this.transport = new ApiTransport({
       apiUrl,
@@ -103,6 +105,16 @@ export class ManagementApiClient {
    */
   listContent(contentType: string, window: ContentWindow): Promise<ContentReference[]> {
     return this.listing.list(contentType, window);
+  }
+
+  /**
+   * The earliest window start listContent accepts right now: the service's clock (as learned from `Date`) minus
+   * 7 days plus the retention margin, rounded up to a whole second. A caller that computed its window earlier (an
+   * orchestrator) clamps to this just before listing instead of failing with InvalidWindowError at the edge.
+   */
+  earliestWindowStart(): Date {
+    const edge = earliestStart(this.transport.serverNow(), this.retentionMarginMinutes);
+    return new Date(Math.ceil(edge / 1000) * 1000);
   }
 
   /** The blob's body exactly as served, for archiving. */
