@@ -104,11 +104,11 @@ export class ApiTransport {
       if (attempt > 1) this.counters.retries++;
       const paused = budget.pausedForMs();
       if (paused > retry.maxDelayMs) {
-        // Another call was told to wait longer than a worker should block: fail fast, the caller reschedules.
-        this.counters.throttled++;
+        // Another call was told to wait longer than a worker should block: fail fast (nothing sent), the caller
+        // reschedules.
         throw new ThrottledError(
           `${operation}: the tenant's request budget is paused for ${paused} ms after throttling; retry later.`,
-          { status: 429, code: 'AF429', operation, retryAfterMs: paused },
+          { status: 0, code: 'BudgetPaused', operation, retryAfterMs: paused },
         );
       }
       const waited = await budget.acquire();
