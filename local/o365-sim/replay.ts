@@ -54,11 +54,13 @@ export class ReplayTenant implements ContentSource {
       } catch {
         malformed = true;
       }
-      const at = newestCreationTime(records) ?? statSync(f.path).mtimeMs;
-      return { ...f, index, records, malformed, at };
+      return { ...f, index, records, malformed, at: newestCreationTime(records) };
     });
-    const newest = Math.max(...loaded.map((l) => l.at));
-    for (const l of loaded) {
+    const times = loaded.map((l) => l.at).filter((t): t is number => t !== undefined);
+    const newest = times.length > 0 ? Math.max(...times) : 0;
+    for (const loadedBlob of loaded) {
+      // A file with no readable CreationTime (malformed, empty) is replayed as one of the newest blobs.
+      const l = { ...loadedBlob, at: loadedBlob.at ?? newest };
       const contentCreated = Math.floor(startMs - (newest - l.at)) - (loaded.length - l.index);
       const slug = basename(l.path, '.json').replace(/[^A-Za-z0-9._-]/g, '_');
       const contentId = `replay$${String(l.index).padStart(6, '0')}$${slug}`;
