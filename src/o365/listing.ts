@@ -54,7 +54,7 @@ export class ContentListing {
             );
           }
           subscriptionStarted = true;
-          await this.subscriptions.startGuarded(contentType);
+          await this.subscriptions.startGuarded(contentType, failure.code);
           continue;
         case 'clampWindow': {
           const next = clamped

@@ -61,13 +61,13 @@ export class Subscriptions {
    * Starts the content type unless a start was attempted in the last 15 minutes; then it throws
    * {@link SubscriptionMissingError} saying when the next attempt is allowed.
    */
-  async startGuarded(contentType: string): Promise<Subscription> {
+  async startGuarded(contentType: string, reportedCode = 'AF20022'): Promise<Subscription> {
     const next = this.nextAttemptAt(contentType);
     if (next > this.now()) {
       throw new SubscriptionMissingError(
         `The ${contentType} subscription is not started and a start was attempted less than 15 minutes ago; ` +
           `next attempt after ${new Date(next).toISOString()}.`,
-        { status: 400, code: 'AF20022', operation: 'startSubscription' },
+        { status: 400, code: reportedCode, operation: 'listContent' },
       );
     }
     return this.start(contentType);

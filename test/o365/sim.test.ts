@@ -355,7 +355,10 @@ describe('client against the simulator', { skip: needsCa }, () => {
       assert.ok((await client.listContent('Audit.General', w)).length > 0);
       // ...but not twice within 15 minutes.
       sim.script([{ match: 'list', status: 400, code: 'AF20023' }]);
-      await assert.rejects(client.listContent('Audit.General', w), SubscriptionMissingError);
+      await assert.rejects(
+        client.listContent('Audit.General', w),
+        (e: unknown) => e instanceof SubscriptionMissingError && e.code === 'AF20023' && e.retryable,
+      );
       // AF20031: the listing starts over from its first page.
       const lists = sim.counters().requests.list;
       sim.script([{ match: 'list', status: 400, code: 'AF20031' }]);
