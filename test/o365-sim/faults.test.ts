@@ -174,5 +174,28 @@ describe('o365-sim faults', () => {
     assert.ok(counters.requests.subscriptions > 0);
     assert.ok(counters.missingPublisherIdentifier > 0);
     assert.throws(() => h.sim.setFaults({ serverErrorRate: -1 }), /serverErrorRate/);
+    const scripted = await fetch(`${h.sim.apiUrl}/_sim/script`, {
+      method: 'POST',
+      body: JSON.stringify([{ match: 'subscriptions', status: 500, code: 'AF50005' }]),
+    });
+    assert.equal(scripted.status, 200);
+    h.sim.setFaults({ throttleRate: 0 });
+    assert.equal(errorCode(await h.get('subscriptions/list')), 'AF50005');
+  });
+
+  it('closes promptly while requests hang', async () => {
+    const hanging = await startHarness({ faults: { timeoutRate: 1, timeoutMs: 60_000 } });
+    const pending = hanging.get('subscriptions/list').then(
+      () => 'answered',
+      () => 'dropped',
+    );
+    for (let i = 0; i < 100 && hanging.sim.counters().faultsInjected.timeout === 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    assert.equal(hanging.sim.counters().faultsInjected.timeout, 1, 'the request is hanging');
+    const started = performance.now();
+    await hanging.close();
+    assert.ok(performance.now() - started < 2_000);
+    assert.equal(await pending, 'dropped');
   });
 });
