@@ -15,7 +15,7 @@ import { computeGroundTruth } from './ground-truth';
 import { tenantIdentity } from './records';
 import { ReplayTenant } from './replay';
 import { SimServer } from './server';
-import { defaultTenantProfile, GeneratedTenant } from './tenant';
+import { defaultTenantProfile, GeneratedTenant, validateTenantProfile } from './tenant';
 import type { FaultConfig, RunningSim, SimOptions, TenantProfile } from './types';
 
 export * from './types';
@@ -48,9 +48,7 @@ export async function startO365Sim(options: SimOptions = {}): Promise<RunningSim
     throw new Error(`O365 simulator: pageSize must be a positive integer, got ${pageSize}`);
 
   const profile: TenantProfile = { ...defaultTenantProfile(clock.now()), ...(options.tenant ?? {}) };
-  if (!(profile.recordsPerHour >= 0) || !(profile.recordsPerBlob >= 1)) {
-    throw new Error('O365 simulator: recordsPerHour must be >= 0 and recordsPerBlob >= 1');
-  }
+  validateTenantProfile(profile);
   let faults: FaultConfig = mergeFaults(DEFAULT_FAULTS, options.faults ?? {});
   const identity = tenantIdentity(seed, tenantId);
   const generated = options.replayDir ? undefined : new GeneratedTenant(identity, profile, faults);

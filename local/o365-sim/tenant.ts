@@ -58,6 +58,30 @@ export function defaultTenantProfile(nowMs: number): TenantProfile {
   };
 }
 
+/** Refuses profiles that would generate nonsense (negative volumes, shares outside [0, 1], inverted delay ranges). */
+export function validateTenantProfile(p: TenantProfile): void {
+  const problems: string[] = [];
+  if (!Number.isFinite(p.contentStartMs)) problems.push('contentStartMs must be a time in ms');
+  if (!(p.recordsPerHour >= 0)) problems.push('recordsPerHour must be >= 0');
+  if (!(Number.isInteger(p.recordsPerBlob) && p.recordsPerBlob >= 1))
+    problems.push('recordsPerBlob must be an integer >= 1');
+  for (const key of ['userReportedShare', 'uninvestigatedShare'] as const) {
+    if (!(p[key] >= 0 && p[key] <= 1)) problems.push(`${key} must be in [0, 1]`);
+  }
+  for (const key of ['airStartDelayMinutes', 'airVerdictDelayMinutes'] as const) {
+    const { min, max } = p[key];
+    if (!(Number.isInteger(min) && Number.isInteger(max) && min >= 0 && max >= min)) {
+      problems.push(`${key} needs integers 0 <= min <= max`);
+    }
+  }
+  if (!(p.availabilityDelayMinutes >= 0)) problems.push('availabilityDelayMinutes must be >= 0');
+  const mix = p.noiseMix;
+  if (![mix.otherAlerts, mix.otherInvestigations, mix.otherRecordTypes].every((w) => w >= 0)) {
+    problems.push('noiseMix weights must be >= 0');
+  }
+  if (problems.length > 0) throw new Error(`O365 simulator tenant profile: ${problems.join('; ')}`);
+}
+
 /** `20171014180051748` — the timestamp prefix of the real contentIds. */
 function compactTime(ms: number): string {
   return new Date(ms).toISOString().replace(/[-:TZ.]/g, '');
