@@ -1,0 +1,68 @@
+/**
+ * The process-wide services the activities and HTTP functions share, built lazily from the validated settings.
+ * Lazy because the Functions host loads the entry module before any invocation, and a cold start that only serves
+ * the status route should not pay for an O365 token; shared because each client holds a token cache, a request
+ * budget or SDK connections that must not be multiplied per invocation.
+ */
+import { DefaultAzureCredential, ManagedIdentityCredential } from '@azure/identity';
+import { loadRuleSet, type RuleSet } from './alerts';
+import { ArchiveStore } from './archive';
+import { loadConfig, type Config } from './config';
+import { KustoSink } from './kusto';
+import { sharedManagementApiClient, type ManagementApiClient } from './o365';
+
+let config: Config | undefined;
+let rules: RuleSet | undefined;
+let sink: KustoSink | undefined;
+let archive: Promise<ArchiveStore> | undefined;
+
+/** Settings, validated once (src/index.ts calls this at start-up so a bad setting stops the app there). */
+export function getConfig(): Config {
+  config ??= loadConfig(process.env);
+  return config;
+}
+
+export function getRules(): RuleSet {
+  rules ??= loadRuleSet(getConfig().alertRules);
+  return rules;
+}
+
+export function getO365Client(): Promise<ManagementApiClient> {
+  return sharedManagementApiClient(getConfig().o365);
+}
+
+export function getKustoSink(): KustoSink {
+  sink ??= new KustoSink(getConfig().kusto);
+  return sink;
+}
+
+/** The archive container, created on first use (idempotent). A failed creation is retried by the next caller. */
+export function getArchive(): Promise<ArchiveStore> {
+  if (!archive) {
+    const storage = getConfig().storage;
+    const clientId = process.env.AZURE_CLIENT_ID;
+    const credential = storage.connectionString
+      ? undefined
+      : clientId
+        ? new ManagedIdentityCredential({ clientId })
+        : new DefaultAzureCredential();
+    const store = ArchiveStore.fromConfig(storage, credential);
+    archive = store.ensureContainer().then(() => store);
+    archive.catch(() => (archive = undefined));
+  }
+  return archive;
+}
+
+let clock: () => number = Date.now;
+
+/**
+ * Wall time for HTTP validation (rewind ranges, start times). Orchestrators never use it. A local host running a
+ * virtual clock sets it so the routes and the orchestrations agree on "now".
+ */
+export function now(): number {
+  return clock();
+}
+
+export function setNowSource(source: () => number): void {
+  clock = source;
+}
