@@ -37,6 +37,11 @@ interface PlannedEvent {
   source: EventSource;
 }
 
+interface HourRef {
+  ref: ContentRef;
+  relistedCreated?: number;
+}
+
 interface PlannedBlob {
   ref: ContentRef;
   relistedCreated?: number;
@@ -99,6 +104,8 @@ export function parseGeneratedContentId(contentId: string): { hour: number; inde
 
 export class GeneratedTenant implements ContentSource {
   private readonly plans: LruCache<number, PlannedBlob[]>;
+  /** Listing needs only the blobs' references: kept for far more hours than the (heavy) event plans. */
+  private readonly refs = new LruCache<number, HourRef[]>(24 * 10);
   private readonly lifecycles = new LruCache<number, PhishLifecycle[]>(96);
   private readonly spanHours: number;
 
@@ -116,6 +123,7 @@ export class GeneratedTenant implements ContentSource {
   setFaults(faults: FaultConfig): void {
     this.faults = faults;
     this.plans.clear();
+    this.refs.clear();
   }
 
   listingEntries(contentType: string, fromMs: number, toMs: number): ContentRef[] {
@@ -124,7 +132,7 @@ export class GeneratedTenant implements ContentSource {
     const back =
       this.profile.availabilityDelayMinutes * MINUTE + this.faults.relistAfterMinutes * MINUTE + HOUR;
     for (let h = Math.floor((fromMs - back) / HOUR); h <= Math.floor(toMs / HOUR); h++) {
-      for (const blob of this.plan(h)) {
+      for (const blob of this.hourRefs(h)) {
         if (blob.ref.listedCreated >= fromMs && blob.ref.listedCreated < toMs) out.push(blob.ref);
         const again = blob.relistedCreated;
         if (again !== undefined && again >= fromMs && again < toMs) {
@@ -139,7 +147,7 @@ export class GeneratedTenant implements ContentSource {
     const out: ContentRef[] = [];
     const back = this.profile.availabilityDelayMinutes * MINUTE + HOUR;
     for (let h = Math.floor((fromMs - back) / HOUR); h <= Math.floor(toMs / HOUR); h++) {
-      for (const blob of this.plan(h)) {
+      for (const blob of this.hourRefs(h)) {
         if (blob.ref.contentCreated >= fromMs && blob.ref.contentCreated < toMs) out.push(blob.ref);
       }
     }
@@ -200,6 +208,14 @@ export class GeneratedTenant implements ContentSource {
     }
     this.lifecycles.set(hour, list);
     return list;
+  }
+
+  private hourRefs(hour: number): HourRef[] {
+    const cached = this.refs.get(hour);
+    if (cached) return cached;
+    const refs = this.plan(hour).map((b) => ({ ref: b.ref, relistedCreated: b.relistedCreated }));
+    this.refs.set(hour, refs);
+    return refs;
   }
 
   private plan(hour: number): PlannedBlob[] {
