@@ -1,0 +1,225 @@
+/**
+ * The whole local stack in one call: Azurite, the O365 simulator, the local Kusto endpoint and the local Durable host
+ * serving the app, wired through the app's own settings (DESIGN §7). `npm start` and the end-to-end tests both use it.
+ *
+ * The host runs in this process and the app talks HTTPS to the simulator, so this process must already trust the local
+ * certificate (NODE_EXTRA_CA_CERTS is read once, at start-up): `npm start` re-executes itself to arrange that, and
+ * `npm test` sets it for every test process.
+ */
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { startAzurite, type RunningAzurite } from '../azurite';
+import { SystemClock, VirtualClock, type Clock } from '../clock';
+import { startHost, type RunningHost } from '../host';
+import { startKustoLocal, type RunningKustoLocal } from '../kusto';
+import { startO365Sim, type FaultConfig, type RunningSim, type TenantProfile } from '../o365-sim';
+// After ../host, which must install its @azure/functions shim before any app module loads.
+import { setNowSource } from '../../src/runtime';
+import { appSettings, planStandIns, type StandInEndpoints } from './settings';
+
+export { planStandIns, appSettings, LOCAL_KUSTO_DATABASE } from './settings';
+
+const projectRoot = resolve(__dirname, '..', '..');
+
+export interface StackPorts {
+  /** App routes and webhooks; default LOCAL_HOST_PORT or 7071. 0 = a free port (for every port here). */
+  host?: number;
+  /** Durable RPC; default 17071. */
+  rpc?: number;
+  /** Azurite [blob, queue, table]; default [10000, 10001, 10002]. */
+  azurite?: [number, number, number];
+  /** Simulator (HTTPS); default LOCAL_O365_PORT or 8443. */
+  o365?: number;
+  /** Local Kusto; default LOCAL_KUSTO_PORT or 8080. */
+  kusto?: number;
+}
+
+export interface StackSimOptions {
+  seed?: number;
+  tenant?: Partial<TenantProfile>;
+  faults?: Partial<FaultConfig>;
+  pageSize?: number;
+}
+
+export interface StackOptions {
+  /** Root of all state (host, azurite, kusto); default `.local` at the project root. Survives restarts. */
+  stateDir?: string;
+  /** App entry module; default src/index.ts. */
+  appEntry?: string;
+  ports?: StackPorts;
+  /** A clock to share, or the start of a virtual clock (ISO or ms); default the system clock. */
+  clock?: Clock | { virtualStart: string | number };
+  /** Virtual clock only: jump to the next durable timer whenever nothing is in flight, never past `until`. */
+  timeSkipping?: boolean | { until?: number };
+  sim?: StackSimOptions;
+  /** Settings to use instead of process.env when deciding stand-ins (default process.env). */
+  env?: NodeJS.ProcessEnv;
+  /** App settings forced on top of everything (e.g. PIPELINE_WINDOW_MINUTES in tests). */
+  settings?: Record<string, string>;
+  /**
+   * Start the pipeline once the host is up (POST /api/pipeline/start) with this first window start (ISO or ms);
+   * ignored by the app when a checkpoint already exists. Default: don't start it.
+   */
+  startFrom?: string | number;
+  /** Function key; default LOCAL_FUNCTION_KEY, else generated once under the state dir. */
+  functionKey?: string;
+  log?: (line: string) => void;
+}
+
+export interface RunningStack {
+  /** http://127.0.0.1:<port>: app routes under /api, Durable webhooks under /runtime/webhooks/durabletask. */
+  baseUrl: string;
+  rpcBaseUrl: string;
+  functionKey: string;
+  /** GET this (with the key) for the pipeline's health. */
+  statusUrl: string;
+  clock: Clock;
+  host: RunningHost;
+  /** Undefined when a real setting replaced the stand-in. */
+  sim?: RunningSim;
+  kusto?: RunningKustoLocal;
+  azurite?: RunningAzurite;
+  /** The settings the app runs with (secrets included: never print this). */
+  settings: Record<string, string>;
+  /** Calls an app route with the function key; `path` is relative to baseUrl (e.g. `/api/pipeline/status`). */
+  call(method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }>;
+  /** Stops the host first (so nothing writes to a closed store), then the stand-ins. */
+  close(): Promise<void>;
+}
+
+function clockFrom(option: StackOptions['clock']): Clock {
+  if (!option) return new SystemClock();
+  if ('now' in option) return option;
+  return new VirtualClock(option.virtualStart);
+}
+
+function envPort(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`${name} must be a port number (0 = any free port), got "${raw}".`);
+  return port;
+}
+
+/** Starts what the environment does not already provide, then the host on the app; closes what started on failure. */
+export async function startStack(options: StackOptions = {}): Promise<RunningStack> {
+  const env = options.env ?? process.env;
+  const stateDir = resolve(options.stateDir ?? join(projectRoot, '.local'));
+  mkdirSync(stateDir, { recursive: true });
+  const clock = clockFrom(options.clock);
+  const ports = options.ports ?? {};
+  const log = options.log ?? ((line: string) => console.log(line));
+  const plan = planStandIns(env);
+  const started: { close(): Promise<void> }[] = [];
+  const closeAll = async (): Promise<void> => {
+    for (const piece of started.reverse()) await piece.close().catch(() => undefined);
+    started.length = 0;
+  };
+
+  try {
+    const standIns: StandInEndpoints = {};
+    let azurite: RunningAzurite | undefined;
+    if (plan.azurite) {
+      azurite = await startAzurite({
+        location: join(stateDir, 'azurite'),
+        blobPort: ports.azurite?.[0] ?? 10000,
+        queuePort: ports.azurite?.[1] ?? 10001,
+        tablePort: ports.azurite?.[2] ?? 10002,
+      });
+      started.push(azurite);
+      standIns.storageConnectionString = azurite.connectionString;
+    }
+    let sim: RunningSim | undefined;
+    if (plan.o365Sim) {
+      sim = await startO365Sim({
+        port: ports.o365 ?? envPort(env, 'LOCAL_O365_PORT', 8443),
+        clock,
+        seed: options.sim?.seed,
+        tenant: options.sim?.tenant,
+        faults: options.sim?.faults,
+        pageSize: options.sim?.pageSize,
+        // The simulator accepts the app's credentials when the user set them (DESIGN §7).
+        tenantId: env.O365_TENANT_ID || undefined,
+        clientId: env.O365_CLIENT_ID || undefined,
+        clientSecret: env.O365_CLIENT_SECRET || undefined,
+      });
+      started.push(sim);
+      standIns.o365 = sim;
+    }
+    let kusto: RunningKustoLocal | undefined;
+    if (plan.kusto) {
+      kusto = await startKustoLocal({
+        port: ports.kusto ?? envPort(env, 'LOCAL_KUSTO_PORT', 8080),
+        stateDir: join(stateDir, 'kusto'),
+        azurite,
+        clock,
+      });
+      started.push(kusto);
+      standIns.kustoUrl = kusto.url;
+    }
+
+    const settings = appSettings(env, standIns, options.settings);
+    // The HTTP routes validate ranges against "now"; under a virtual clock it must be the orchestrations' now.
+    if (clock.isVirtual) setNowSource(() => clock.now());
+    const host = await startHost({
+      appEntry: options.appEntry ?? join(projectRoot, 'src', 'index.ts'),
+      appRoot: projectRoot,
+      port: ports.host ?? envPort(env, 'LOCAL_HOST_PORT', 7071),
+      rpcPort: ports.rpc ?? 17071,
+      stateDir: join(stateDir, 'host'),
+      clock,
+      timeSkipping: options.timeSkipping,
+      functionKey: options.functionKey,
+      env: settings,
+      log: (line) => log(`[local-host] ${line}`),
+    });
+    started.push(host);
+
+    const call = async (
+      method: string,
+      path: string,
+      body?: unknown,
+    ): Promise<{ status: number; body: unknown }> => {
+      const res = await fetch(`${host.baseUrl}${path}`, {
+        method,
+        headers: { 'x-functions-key': host.functionKey, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await res.text();
+      let parsed: unknown = text;
+      try {
+        parsed = text ? JSON.parse(text) : undefined;
+      } catch {
+        /* not JSON: keep the text */
+      }
+      return { status: res.status, body: parsed };
+    };
+
+    if (options.startFrom !== undefined) {
+      const startFrom = new Date(options.startFrom).toISOString();
+      const reply = await call('POST', '/api/pipeline/start', { startFrom });
+      if (reply.status >= 300 && reply.status !== 409) {
+        throw new Error(`POST /api/pipeline/start answered ${reply.status}: ${JSON.stringify(reply.body)}`);
+      }
+    }
+
+    return {
+      baseUrl: host.baseUrl,
+      rpcBaseUrl: host.rpcBaseUrl,
+      functionKey: host.functionKey,
+      statusUrl: `${host.baseUrl}/api/pipeline/status`,
+      clock,
+      host,
+      sim,
+      kusto,
+      azurite,
+      settings,
+      call,
+      close: closeAll,
+    };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}

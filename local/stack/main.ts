@@ -1,0 +1,137 @@
+/**
+ * `npm start`: the whole stack on this machine, the pipeline started over a two-day simulated backlog, and a live
+ * view of its progress. Ctrl-C stops everything; state under .local/ is kept, so the next start resumes.
+ *
+ * NODE_EXTRA_CA_CERTS is read by Node only at start-up, and the in-process host must trust the simulator's local
+ * certificate, so when it is not already trusted this process re-executes itself with it set (the user's own extra
+ * CAs are bundled in, see extraCaCertsEnv).
+ */
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import { ensureLocalCertificate, extraCaCertsEnv } from '../tls';
+import { formatLag, renderStatus, type StatusView } from './console-view';
+import { startStack, type RunningStack } from './index';
+
+const HOUR_MS = 3_600_000;
+/** How much simulated history the local tenant has, so there is a backlog to watch. */
+const BACKLOG_HOURS = 48;
+const POLL_MS = 1000;
+const TRUSTED_MARK = 'O365_STACK_TRUSTS_LOCAL_CA';
+
+function reexecTrusted(entry: string): void {
+  const cert = ensureLocalCertificate();
+  const child = spawn(process.execPath, [...process.execArgv, entry, ...process.argv.slice(2)], {
+    stdio: 'inherit',
+    env: { ...process.env, NODE_EXTRA_CA_CERTS: extraCaCertsEnv(cert), [TRUSTED_MARK]: '1' },
+  });
+  // Ctrl-C reaches the whole process group: the child shuts down on its own; we only wait for it.
+  const ignore = (): void => undefined;
+  process.on('SIGINT', ignore);
+  process.on('SIGTERM', () => child.kill('SIGTERM'));
+  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+}
+
+function windowMinutesOf(stack: RunningStack): number {
+  const n = Number(stack.settings.PIPELINE_WINDOW_MINUTES ?? process.env.PIPELINE_WINDOW_MINUTES ?? 60);
+  return Number.isFinite(n) && n > 0 ? n : 60;
+}
+
+/** Redraws in place on a terminal; elsewhere (a log file, CI) prints a line only when it changed, at most every 10 s. */
+function createPrinter(): (lines: string[]) => void {
+  let previousCount = 0;
+  let lastText = '';
+  let lastAt = 0;
+  return (lines) => {
+    if (process.stdout.isTTY) {
+      if (previousCount) process.stdout.write(`\x1b[${previousCount}A`);
+      for (const line of lines) process.stdout.write(`\x1b[2K${line}\n`);
+      previousCount = lines.length;
+      return;
+    }
+    const text = lines.join(' | ');
+    if (text === lastText || Date.now() - lastAt < 10_000) return;
+    lastText = text;
+    lastAt = Date.now();
+    console.log(text);
+  };
+}
+
+async function run(): Promise<void> {
+  const backlogStartMs = Math.floor((Date.now() - BACKLOG_HOURS * HOUR_MS) / HOUR_MS) * HOUR_MS;
+  const quietLog: string[] = [];
+  const stack = await startStack({
+    sim: { tenant: { contentStartMs: backlogStartMs } },
+    // Host chatter would scroll the live view away; it is kept for the failure report.
+    log: (line) => {
+      quietLog.push(line);
+      if (quietLog.length > 200) quietLog.shift();
+    },
+  });
+  let stopping = false;
+  const stop = (): void => {
+    if (stopping) return;
+    stopping = true;
+    console.log('\nstopping (state is kept under .local/)...');
+    void stack.close().then(() => process.exit(0));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+
+  const started = await stack.call('POST', '/api/pipeline/start', {
+    startFrom: new Date(backlogStartMs).toISOString(),
+  });
+  if (started.status >= 400) {
+    console.error(`POST /api/pipeline/start answered ${started.status}: ${JSON.stringify(started.body)}`);
+    await stack.close();
+    process.exit(1);
+  }
+  const using = [
+    stack.sim ? `O365 simulator ${stack.sim.apiUrl}` : 'O365: your O365_API_URL',
+    stack.kusto ? `local Kusto ${stack.kusto.url}` : 'Kusto: your KUSTO_CLUSTER_URL',
+    stack.azurite ? `Azurite ${stack.azurite.blobUrl}` : 'storage: your AzureWebJobsStorage',
+  ];
+  const kqlEnv = stack.kusto ? '' : 'KUSTO_CLUSTER_URL=... KUSTO_DATABASE=... ';
+  console.log(
+    [
+      `o365-alert-pipeline running locally (${(started.body as { message?: string })?.message ?? 'started'})`,
+      `  ${using.join('\n  ')}`,
+      `  status:       curl -H "x-functions-key: ${stack.functionKey}" ${stack.statusUrl}`,
+      `  function key: ${stack.functionKey}`,
+      `  query:        ${kqlEnv}npm run kql -- "${stack.settings.KUSTO_TABLE ?? 'O365SecurityAlerts'} | take 10"`,
+      '  Ctrl-C stops everything; state under .local/ survives restarts.',
+      '',
+    ].join('\n'),
+  );
+
+  const print = createPrinter();
+  const windowMinutes = windowMinutesOf(stack);
+  let firstCheckpoint: number | undefined;
+  while (!stopping) {
+    try {
+      const reply = await stack.call('GET', '/api/pipeline/status');
+      const status = reply.body as StatusView;
+      const checkpoint = status.loop?.checkpoint ? Date.parse(status.loop.checkpoint) : undefined;
+      // Catching up is measured from the first window we saw (a restart resumes mid-backlog).
+      firstCheckpoint ??= checkpoint !== undefined ? Math.min(checkpoint, backlogStartMs) : undefined;
+      if (reply.status === 200)
+        print(renderStatus(status, stack.clock.now(), firstCheckpoint, windowMinutes));
+      else print([`status answered ${reply.status}: ${JSON.stringify(reply.body).slice(0, 200)}`]);
+    } catch (err) {
+      print([
+        `status poll failed: ${err instanceof Error ? err.message : String(err)} (lag ${formatLag(null)})`,
+      ]);
+    }
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+}
+
+export function main(entry: string = resolve(__dirname, '..', 'stack.ts')): void {
+  if (process.env[TRUSTED_MARK] !== '1') {
+    reexecTrusted(entry);
+    return;
+  }
+  run().catch((err: unknown) => {
+    console.error(`npm start: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  });
+}
