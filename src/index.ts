@@ -22,8 +22,9 @@ import {
   startPipeline,
   stopPipeline,
 } from './functions/pipeline';
-import { getConfig, getRules } from './runtime';
+import { getConfig, getRules, resetRuntime } from './runtime';
 
+resetRuntime();
 getConfig();
 getRules();
 

@@ -16,6 +16,18 @@ let rules: RuleSet | undefined;
 let sink: KustoSink | undefined;
 let archive: Promise<ArchiveStore> | undefined;
 
+/**
+ * Forgets the services built so far, so the next call reads settings again. The entry module calls it when it is
+ * (re)loaded: a local host that restarts the app in one process must not keep the previous run's settings.
+ */
+export function resetRuntime(): void {
+  config = undefined;
+  rules = undefined;
+  void sink?.close().catch(() => undefined);
+  sink = undefined;
+  archive = undefined;
+}
+
 /** Settings, validated once (src/index.ts calls this at start-up so a bad setting stops the app there). */
 export function getConfig(): Config {
   config ??= loadConfig(process.env);
