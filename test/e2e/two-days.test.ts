@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { HOUR, runUntil, startE2eStack, type E2eStack } from './harness';
+
+describe('two simulated days on the whole stack', () => {
+  let stack: E2eStack;
+  let until: number;
+  before(async () => {
+    const t0 = Math.floor(Date.now() / HOUR) * HOUR;
+    until = t0 + 46 * HOUR;
+    stack = await startE2eStack({
+      t0,
+      untilMs: until,
+      startFrom: t0 - 2 * HOUR,
+      sim: { seed: 7, tenant: { recordsPerHour: 80, recordsPerBlob: 40 } },
+    });
+    await runUntil(stack, until);
+  });
+  after(async () => {
+    await stack?.dispose();
+  });
+
+  it('ends with exactly the ground-truth selection in the table', async () => {
+    const status = await stack.status();
+    const checkpoint = status.checkpoint;
+    assert.ok(checkpoint, 'a checkpoint was saved');
+    assert.equal(
+      status.runtimeStatus === 'Running' ||
+        status.runtimeStatus === 'ContinuedAsNew' ||
+        status.runtimeStatus === 'Pending',
+      true,
+      JSON.stringify(status),
+    );
+    const end = Date.parse(checkpoint.nextStart);
+    assert.ok(end >= until - 2 * HOUR, `checkpoint ${checkpoint.nextStart} reached the end of the run`);
+    const truth = stack.sim!.groundTruth(Date.parse(checkpoint.origin), end);
+    const rows = await stack.table();
+    const ids = rows.map((r) => r.Id).sort();
+    assert.equal(new Set(ids).size, ids.length, 'no duplicates');
+    assert.ok(truth.ids.length > 20, `the run selected something (${truth.ids.length})`);
+    assert.deepEqual(ids, truth.ids);
+    const byId = new Map(rows.map((r) => [r.Id, r]));
+    for (const alert of truth.alerts) {
+      const row = byId.get(alert.alertRecordId);
+      assert.equal(row?.AirVerdict, alert.verdict, `verdict of ${alert.alertRecordId}`);
+      assert.equal(row?.AirInvestigationId, alert.investigationId);
+    }
+    assert.equal(checkpoint.windowsDone, (end - Date.parse(checkpoint.origin)) / HOUR);
+  });
+});
