@@ -22,6 +22,7 @@ import {
   startPipeline,
   stopPipeline,
 } from './functions/pipeline';
+import { PURGE_SCHEDULE, purgeHistory } from './functions/purge';
 import { getConfig, getRules, resetRuntime } from './runtime';
 
 resetRuntime();
@@ -76,4 +77,9 @@ app.http('pipelineWindows', {
   methods: ['GET'],
   authLevel: 'function',
   handler: listWindows,
+});
+app.timer('purgeHistory', {
+  schedule: PURGE_SCHEDULE,
+  extraInputs: [client],
+  handler: purgeHistory,
 });
