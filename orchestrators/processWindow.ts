@@ -111,7 +111,11 @@ export function* processWindow(ctx: OrchestrationContext): Generator<Task, Proce
   }));
   const batchSize = input.batchSize ?? DEFAULT_FETCH_BATCH_SIZE;
   let fetched: FetchContentOutput[];
-  if (items.length <= batchSize) {
+  if (items.length === 0) {
+    // Task.all([]) throws in durable-functions: a quiet window (or one whose blobs the ledger already holds) has
+    // nothing to fan out.
+    fetched = [];
+  } else if (items.length <= batchSize) {
     fetched = (yield ctx.df.Task.all(
       items.map((item) => ctx.df.callActivityWithRetry(ActivityNames.fetchContent, retry, item)),
     )) as FetchContentOutput[];
