@@ -6,7 +6,7 @@
  * applied, and a window already applied returns its stored result instead of consuming pending alerts twice.
  */
 import { correlate, emptyCorrelationState, type CorrelationState } from '../src/alerts';
-import { documentNames } from '../src/archive';
+import { ConcurrencyError, documentNames, type ArchiveStore } from '../src/archive';
 import type { AlertRow } from '../src/kusto/schema';
 import { getArchive } from '../src/runtime';
 import type { CorrelateWindowInput, CorrelateWindowOutput, SelectionPayload } from './contracts';
@@ -34,17 +34,32 @@ export function windowRowsName(windowKey: string): string {
 
 export async function correlateWindow(input: CorrelateWindowInput): Promise<CorrelateWindowOutput> {
   const archive = await getArchive();
+  const payloads: SelectionPayload[] = [];
+  for (const f of input.fetched) {
+    if (f.selection) payloads.push(f.selection);
+    else if (f.pointer) payloads.push(await getDocument<SelectionPayload>(archive, f.pointer));
+  }
+  // Windows of several content types share one store and may finish together: a lost ETag race re-reads and
+  // recomputes here rather than costing an activity retry.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await applyWindow(archive, input, payloads);
+    } catch (e) {
+      if (!(e instanceof ConcurrencyError) || attempt >= 5) throw e;
+    }
+  }
+}
+
+async function applyWindow(
+  archive: ArchiveStore,
+  input: CorrelateWindowInput,
+  payloads: SelectionPayload[],
+): Promise<CorrelateWindowOutput> {
   const stateName = documentNames.correlation(input.correlationId);
   const rowsName = windowRowsName(input.windowKey);
   const stored = await archive.readJson<CorrelationDocument>(stateName);
   if (stored?.value.appliedWindows.includes(input.windowKey)) {
     return (await getDocument<WindowRowsDocument>(archive, rowsName)).summary;
-  }
-
-  const payloads: SelectionPayload[] = [];
-  for (const f of input.fetched) {
-    if (f.selection) payloads.push(f.selection);
-    else if (f.pointer) payloads.push(await getDocument<SelectionPayload>(archive, f.pointer));
   }
   const state = stored?.value.state ?? emptyCorrelationState();
   const result = correlate(state, payloads, input.nowIso, input.holdHours);
@@ -63,7 +78,6 @@ export async function correlateWindow(input: CorrelateWindowInput): Promise<Corr
     summary,
     expiredAlertIds: result.expired.map((e) => e.alertId),
   });
-  // A lost race (ConcurrencyError) fails the activity; its retry re-reads the store and recomputes.
   await archive.writeJson<CorrelationDocument>(
     stateName,
     {

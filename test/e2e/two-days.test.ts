@@ -13,6 +13,9 @@ describe('two simulated days on the whole stack', () => {
       untilMs: until,
       startFrom: t0 - 2 * HOUR,
       sim: { seed: 7, tenant: { recordsPerHour: 80, recordsPerBlob: 40 } },
+      // Two content types: their windows run in parallel and share the pending-alert store (the simulator serves
+      // alerts and investigations in Audit.General only, so the ground truth is the same).
+      settings: { O365_CONTENT_TYPES: 'Audit.General,Audit.Exchange' },
     });
     await runUntil(stack, until);
   });
@@ -45,6 +48,16 @@ describe('two simulated days on the whole stack', () => {
       assert.equal(row?.AirVerdict, alert.verdict, `verdict of ${alert.alertRecordId}`);
       assert.equal(row?.AirInvestigationId, alert.investigationId);
     }
+    const exchange = await stack.call(
+      'GET',
+      `/api/pipeline/windows?from=${checkpoint.origin}&to=${checkpoint.nextStart}&contentType=Audit.Exchange`,
+    );
+    assert.equal(exchange.status, 200);
+    assert.equal(
+      (exchange.body as { windows: unknown[] }).windows.length,
+      checkpoint.windowsDone,
+      'each content type has its ledger',
+    );
     assert.equal(checkpoint.windowsDone, (end - Date.parse(checkpoint.origin)) / HOUR);
   });
 });
