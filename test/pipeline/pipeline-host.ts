@@ -1,0 +1,163 @@
+/**
+ * The app on the local Durable host with its three stand-ins (O365 simulator, local Kusto, Azurite), under a
+ * VirtualClock the test drives itself. Unlike the e2e harness it does not let the host skip time on its own: tests
+ * here change the world between phases (break Kusto, mend it, seed a stale checkpoint), so each phase advances the
+ * clock timer by timer up to a bound and returns with the host idle.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { VirtualClock } from '../../local/clock';
+import { startStack, type RunningStack, type StackSimOptions } from '../../local/stack';
+import type { Checkpoint, LedgerEntry } from '../../activities/contracts';
+import type { LoopStatus } from '../../orchestrators/status';
+import { ArchiveStore } from '../../src/archive';
+import { loadConfig } from '../../src/config';
+import { KustoSink } from '../../src/kusto';
+
+export const MINUTE = 60_000;
+export const HOUR = 60 * MINUTE;
+
+/** The fields of GET /api/pipeline/status these tests read. */
+export interface StatusBody {
+  runtimeStatus: string;
+  loop: LoopStatus | null;
+  checkpoint: Checkpoint | null;
+  lagMinutes: number | null;
+  faults: { requests: number; throttled: number; byErrorCode: Record<string, number> } | null;
+}
+
+/** A ledger entry as GET /api/pipeline/windows shows it (content ids replaced by their count). */
+export type WindowView = Omit<LedgerEntry, 'contentIds'> & { blobs: number };
+
+export interface Reply {
+  status: number;
+  body: unknown;
+}
+
+export interface PipelineHost {
+  stack: RunningStack;
+  clock: VirtualClock;
+  t0: number;
+  /** POST/GET an app route with the function key (body serialised as JSON unless it is a string). */
+  call(method: string, path: string, body?: unknown): Promise<Reply>;
+  status(): Promise<StatusBody>;
+  windows(fromMs: number, toMs: number): Promise<WindowView[]>;
+  /** Record Ids in the alert table, sorted (duplicates kept, so a test can see them). */
+  tableIds(): Promise<string[]>;
+  /** The app's archive (the same container and account the app writes to). */
+  archive(): ArchiveStore;
+  /**
+   * Fires durable timers one at a time, waiting for the host to go idle between them, until the next timer lies
+   * after `untilMs`. The clock then stands at the last timer fired (≤ untilMs).
+   */
+  driveUntil(untilMs: number, timeoutMs?: number): Promise<void>;
+  dispose(): Promise<void>;
+}
+
+/** An hour boundary near real time: the simulator and the client's clock-skew handling expect roughly real time. */
+export function hourNow(): number {
+  return Math.floor(Date.now() / HOUR) * HOUR;
+}
+
+export async function startPipelineHost(options: {
+  t0?: number;
+  sim?: StackSimOptions;
+  settings?: Record<string, string>;
+}): Promise<PipelineHost> {
+  const t0 = options.t0 ?? hourNow();
+  const clock = new VirtualClock(t0);
+  const stateDir = mkdtempSync(join(tmpdir(), 'o365-pipeline-'));
+  let stack: RunningStack;
+  try {
+    stack = await startStack({
+      stateDir,
+      clock,
+      timeSkipping: false,
+      ports: { host: 0, rpc: 0, o365: 0, kusto: 0, azurite: [0, 0, 0] },
+      sim: options.sim,
+      settings: {
+        KUSTO_INGESTION_MODE: 'streaming',
+        PIPELINE_WINDOW_MINUTES: '60',
+        PIPELINE_SETTLE_MINUTES: '5',
+        PIPELINE_RELIST_OVERLAP_MINUTES: '120',
+        ...(options.settings ?? {}),
+      },
+      // Settings come only from the stand-ins and `settings`, never from the developer's shell.
+      env: {},
+      log: process.env.PIPELINE_TEST_VERBOSE ? (line) => console.log(line) : () => undefined,
+    });
+  } catch (error) {
+    rmSync(stateDir, { recursive: true, force: true });
+    throw error;
+  }
+  const config = loadConfig(stack.settings);
+  const sink = new KustoSink(config.kusto);
+  const archive = ArchiveStore.fromConfig(config.storage);
+
+  const call = async (method: string, path: string, body?: unknown): Promise<Reply> => {
+    const res = await fetch(`${stack.baseUrl}${path}`, {
+      method,
+      headers: { 'x-functions-key': stack.functionKey, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      /* keep the text */
+    }
+    return { status: res.status, body: parsed };
+  };
+
+  return {
+    stack,
+    clock,
+    t0,
+    call,
+    async status() {
+      const reply = await call('GET', '/api/pipeline/status');
+      if (reply.status !== 200)
+        throw new Error(`status answered ${reply.status}: ${JSON.stringify(reply.body)}`);
+      return reply.body as StatusBody;
+    },
+    async windows(fromMs, toMs) {
+      const q = `from=${new Date(fromMs).toISOString()}&to=${new Date(toMs).toISOString()}`;
+      const reply = await call('GET', `/api/pipeline/windows?${q}`);
+      if (reply.status !== 200)
+        throw new Error(`windows answered ${reply.status}: ${JSON.stringify(reply.body)}`);
+      return (reply.body as { windows: WindowView[] }).windows;
+    },
+    async tableIds() {
+      await sink.ensureTable();
+      const rows = await sink.query<{ Id: string }>(`${config.kusto.table} | project Id`);
+      return rows.map((r) => String(r.Id)).sort();
+    },
+    archive: () => archive,
+    async driveUntil(untilMs, timeoutMs = 60_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        await stack.host.waitForIdle(Math.max(1_000, deadline - Date.now()));
+        const next = clock.nextTimerAt();
+        if (next === undefined || next > untilMs) return;
+        if (Date.now() > deadline) {
+          throw new Error(
+            `driveUntil: clock at ${new Date(clock.now()).toISOString()} after ${timeoutMs} ms, not ${new Date(untilMs).toISOString()}`,
+          );
+        }
+        clock.advanceTo(next);
+      }
+    },
+    async dispose() {
+      await sink.close().catch(() => undefined);
+      await stack.close();
+      rmSync(stateDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Ids that occur more than once in a sorted list. */
+export function duplicatesIn(sortedIds: string[]): string[] {
+  return sortedIds.filter((id, i) => i > 0 && sortedIds[i - 1] === id);
+}
