@@ -112,9 +112,20 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
   const log = options.log ?? ((line: string) => console.log(line));
   const plan = planStandIns(env);
   const started: { close(): Promise<void> }[] = [];
+  // The host merges the app settings into process.env; put back what was there so a later stack in this process
+  // (a test file starting several) does not inherit them.
+  const previousEnv = new Map<string, string | undefined>();
+  const restoreEnv = (): void => {
+    for (const [name, value] of previousEnv) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+    previousEnv.clear();
+  };
   const closeAll = async (): Promise<void> => {
     for (const piece of started.reverse()) await piece.close().catch(() => undefined);
     started.length = 0;
+    restoreEnv();
   };
 
   try {
@@ -160,6 +171,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     }
 
     const settings = appSettings(env, standIns, options.settings);
+    for (const name of Object.keys(settings)) previousEnv.set(name, process.env[name]);
     // The HTTP routes validate ranges against "now"; under a virtual clock it must be the orchestrations' now.
     if (clock.isVirtual) setNowSource(() => clock.now());
     const host = await startHost({

@@ -115,6 +115,8 @@ export async function startE2eStack(options: E2eOptions): Promise<E2eStack> {
       return reply.body as PipelineStatus;
     },
     async dispose() {
+      // Activities still in flight would go on retrying against closed stand-ins and keep the process alive.
+      await stack.host.waitForIdle(20_000).catch(() => undefined);
       await sink.close().catch(() => undefined);
       await stack.close();
       if (!options.stateDir) rmSync(stateDir, { recursive: true, force: true });
