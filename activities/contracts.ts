@@ -184,8 +184,6 @@ export interface CorrelateWindowOutput {
 
 export interface IngestWindowInput {
   rowsDocument: string;
-  /** Stable across retries of the same window: the ingestion's exactly-once tag. */
-  batchId: string;
 }
 
 export interface IngestWindowOutput {

@@ -1,8 +1,13 @@
 /**
  * Ingests a window's rows exactly once: duplicates inside the batch and record Ids already in the table are dropped
- * (the same record in two blobs, a re-listing, a rewind), and the batch carries the window's tag so a retried
- * ingestion of the same window is skipped by the cluster.
+ * (the same record in two blobs, a re-listing, a rewind), and the batch is tagged by its content so the cluster skips
+ * a batch it already holds (queued mode).
+ *
+ * Why a content tag rather than the window id: queued rows become queryable only after the cluster's batching, so
+ * the Id check cannot see them yet. A retry of the window, and a rewind of it soon after, produce the same rows and so
+ * the same tag, which the cluster skips; a batch with different rows (a new rule onboarded) gets a new tag.
  */
+import { createHash } from 'node:crypto';
 import type { AlertRow } from '../src/kusto/schema';
 import { getArchive, getKustoSink } from '../src/runtime';
 import type { IngestWindowInput, IngestWindowOutput } from './contracts';
@@ -22,6 +27,12 @@ export function uniqueById(rows: AlertRow[]): { unique: AlertRow[]; duplicates: 
   return { unique, duplicates: rows.length - unique.length };
 }
 
+/** The exactly-once tag of a batch: a digest of its sorted record Ids. */
+export function contentTag(rows: AlertRow[]): string {
+  const ids = rows.map((r) => String(r.Id)).sort();
+  return `rows-${createHash('sha256').update(ids.join('\n')).digest('hex').slice(0, 40)}`;
+}
+
 export async function ingestWindow(input: IngestWindowInput): Promise<IngestWindowOutput> {
   const archive = await getArchive();
   const doc = await getDocument<WindowRowsDocument>(archive, input.rowsDocument);
@@ -31,6 +42,6 @@ export async function ingestWindow(input: IngestWindowInput): Promise<IngestWind
   await sink.ensureTable();
   const existing = await sink.existingIds(unique.map((r) => String(r.Id)));
   const fresh = unique.filter((r) => !existing.has(String(r.Id)));
-  const result = await sink.ingestRows(fresh, input.batchId);
+  const result = await sink.ingestRows(fresh, contentTag(fresh));
   return { ingested: result.rows, duplicateRecords: duplicates + existing.size };
 }

@@ -151,7 +151,7 @@ export function* processWindow(ctx: OrchestrationContext): Generator<Task, Proce
     expiredAlerts: correlated.expiredAlerts,
   });
 
-  const ingestInput: IngestWindowInput = { rowsDocument: correlated.rowsDocument, batchId: windowKey };
+  const ingestInput: IngestWindowInput = { rowsDocument: correlated.rowsDocument };
   const ingested = (yield ctx.df.callActivityWithRetry(
     ActivityNames.ingestWindow,
     retry,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { zeroCounts, type RecordWindowInput } from '../../activities/contracts';
-import { uniqueById } from '../../activities/ingestWindow';
+import { contentTag, uniqueById } from '../../activities/ingestWindow';
 import { mergeLedgerEntry } from '../../activities/ledger';
 import { chunk, countFetches, windowKeyOf } from '../../orchestrators/processWindow';
 import { buildLoopStatus, MAX_STATUS_BYTES, pushFailure } from '../../orchestrators/status';
@@ -90,6 +90,15 @@ describe('window helpers', () => {
       unique.map((r) => (r as unknown as { Name?: string }).Name),
       ['a', undefined],
     );
+  });
+});
+
+describe('ingestion tag', () => {
+  const rows = (...ids: string[]) => ids.map((Id) => ({ Id })) as unknown as AlertRow[];
+  it('is the same for the same rows in any order, and differs when the rows differ', () => {
+    assert.equal(contentTag(rows('a', 'b')), contentTag(rows('b', 'a')));
+    assert.notEqual(contentTag(rows('a', 'b')), contentTag(rows('a', 'b', 'c')));
+    assert.match(contentTag(rows('a')), /^rows-[0-9a-f]{40}$/);
   });
 });
 

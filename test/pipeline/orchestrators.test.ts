@@ -184,7 +184,7 @@ describe('processWindow', () => {
     assert.equal(correlate.input.nowIso, '2026-03-10T09:00:00.000Z', 'pending alerts age in data time');
     const ingest = run.log.find((t) => t.kind === 'activity' && t.name === ActivityNames.ingestWindow);
     assert.ok(ingest && ingest.kind === 'activity');
-    assert.equal(ingest.input.batchId, 'o365-pipeline-Audit.General-2026-03-10T08:00:00.000Z');
+    assert.equal(ingest.input.rowsDocument, 'rows.json', 'ingests the rows correlation wrote');
     const out = run.result as { counts: ReturnType<typeof zeroCounts>; pendingAlerts: number };
     assert.equal(out.counts.fetched, 5);
     assert.equal(out.counts.recordsSeen, 50);
