@@ -23,6 +23,16 @@ export function problem(error: unknown): HttpResponseInit {
   throw error;
 }
 
+/** Every route takes a few small fields; anything bigger is a mistake or abuse, refused before parsing. */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+function tooLarge(): BadRequest {
+  return new BadRequest(
+    `The request body is larger than 64 KB; the pipeline routes take only a few small JSON fields.`,
+    413,
+  );
+}
+
 /**
  * The JSON object body; an empty body is `{}` when `optional`. Fields not in `allowed` are rejected so a typo
  * (`"form"` for `"from"`) is not silently ignored.
@@ -32,7 +42,11 @@ export async function readBody(
   allowed: readonly string[],
   optional: boolean,
 ): Promise<Record<string, unknown>> {
-  const text = (await request.text()).trim();
+  const declared = Number(request.headers.get('content-length') ?? 0);
+  if (declared > MAX_BODY_BYTES) throw tooLarge();
+  const raw = await request.text();
+  if (Buffer.byteLength(raw) > MAX_BODY_BYTES) throw tooLarge();
+  const text = raw.trim();
   if (text === '') {
     if (optional) return {};
     throw new BadRequest(
