@@ -143,6 +143,7 @@ describe('live loop on the local host (HTTP start, hours of windows, rewind, sto
       ['POST', '/api/pipeline/start', { startFrom: iso(now + HOUR) }, 400, /future/],
       ['POST', '/api/pipeline/start', { start: iso(now - HOUR) }, 400, /Unknown body field "start"/],
       ['POST', '/api/pipeline/start', '[1]', 400, /JSON object/],
+      ['POST', '/api/pipeline/rewind', { from: 'x'.repeat(70 * 1024) }, 413, /64 KB/],
       ['GET', '/api/pipeline/windows?from=nope', undefined, 400, /ISO 8601/],
       ['GET', `/api/pipeline/windows?from=${iso(now)}&to=${iso(now - HOUR)}`, undefined, 400, /before "to"/],
       ['GET', '/api/pipeline/windows?contentType=Audit.Exchange', undefined, 400, /contentType/],
