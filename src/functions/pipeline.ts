@@ -192,6 +192,33 @@ export async function listWindows(request: HttpRequest): Promise<HttpResponseIni
   }
 }
 
+const RECENT_WINDOWS = 6;
+
+/** The ledger around the checkpoint: the last windows done and any failed run of the window in progress. */
+async function recentLedger(checkpoint: Checkpoint, config: Config) {
+  const archive = await getArchive();
+  const windowMs = config.pipeline.windowMinutes * 60_000;
+  const to = Date.parse(checkpoint.nextStart) + windowMs;
+  const from = Date.parse(checkpoint.nextStart) - RECENT_WINDOWS * windowMs;
+  const out = [];
+  for (const contentType of config.o365.contentTypes) {
+    const entries = await readLedger(archive, contentType, from, to);
+    for (const entry of entries.slice(-(RECENT_WINDOWS + 1))) {
+      const last = entry.runs[entry.runs.length - 1];
+      out.push({
+        contentType,
+        windowStart: entry.windowStart,
+        windowEnd: entry.windowEnd,
+        status: entry.status,
+        blobs: entry.contentIds.length,
+        runs: entry.runs.length,
+        lastRun: last ? { kind: last.kind, status: last.status, at: last.at, error: last.error } : undefined,
+      });
+    }
+  }
+  return out;
+}
+
 /** GET /api/pipeline/status  runtime status, checkpoint, lag, last window, totals, failures, pending alerts, faults. */
 export async function pipelineStatus(
   request: HttpRequest,
@@ -205,6 +232,7 @@ export async function pipelineStatus(
     const checkpoint = (await archive.readJson<Checkpoint>(documentNames.checkpoint(PIPELINE_INSTANCE_ID)))
       ?.value;
     const nowMs = now();
+    const recentWindows = checkpoint ? await recentLedger(checkpoint, getConfig()) : [];
     const o365 = await getO365Client().then(
       (c) => c.stats(),
       () => undefined,
@@ -218,6 +246,7 @@ export async function pipelineStatus(
       lagMinutes: checkpoint
         ? Math.max(0, Math.round((nowMs - Date.parse(checkpoint.nextStart)) / 60_000))
         : null,
+      recentWindows,
       faults: o365
         ? {
             requests: o365.requests,

@@ -14,6 +14,7 @@ export interface StatusBody {
   loop: LoopStatus | null;
   checkpoint: Checkpoint | null;
   lagMinutes: number | null;
+  recentWindows: { contentType: string; windowStart: string; status: string; blobs: number; runs: number }[];
   faults: {
     requests: number;
     retries: number;

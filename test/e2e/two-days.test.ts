@@ -48,6 +48,10 @@ describe('two simulated days on the whole stack', () => {
       assert.equal(row?.AirVerdict, alert.verdict, `verdict of ${alert.alertRecordId}`);
       assert.equal(row?.AirInvestigationId, alert.investigationId);
     }
+    const recent = status.recentWindows.filter((w) => w.contentType === 'Audit.General');
+    assert.ok(recent.length >= 6, `status shows the recent ledger (${recent.length})`);
+    assert.ok(recent.every((w) => w.status === 'done' && w.runs === 1));
+    assert.equal(recent[recent.length - 1].windowStart, new Date(end - HOUR).toISOString());
     const exchange = await stack.call(
       'GET',
       `/api/pipeline/windows?from=${checkpoint.origin}&to=${checkpoint.nextStart}&contentType=Audit.Exchange`,
