@@ -58,9 +58,9 @@ export function renderStatus(
   }
   const totals = loop?.totals ?? {};
   lines.push(
-    `windows done ${loop?.windowsDone ?? 0} | records seen ${totals.recordsSeen ?? 0} | alerts selected ` +
-      `${totals.selectedRows ?? 0} (ingested ${totals.ingested ?? 0}) | pending ${loop?.pendingAlerts ?? 0} | ` +
-      `lag ${formatLag(lag)}`,
+    `windows done ${loop?.windowsDone ?? 0} | records seen ${totals.recordsSeen ?? 0} | selected ` +
+      `${totals.selectedRows ?? 0} | alerts released ${totals.released ?? 0} | rows ingested ${totals.ingested ?? 0} | ` +
+      `alerts pending ${loop?.pendingAlerts ?? 0} | lag ${formatLag(lag)}`,
   );
   if (loop?.checkpoint) {
     const current = loop.currentWindow

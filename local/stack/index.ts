@@ -24,9 +24,9 @@ const projectRoot = resolve(__dirname, '..', '..');
 export interface StackPorts {
   /** App routes and webhooks; default LOCAL_HOST_PORT or 7071. 0 = a free port (for every port here). */
   host?: number;
-  /** Durable RPC; default 17071. */
+  /** Durable RPC; default LOCAL_RPC_PORT or 17071. */
   rpc?: number;
-  /** Azurite [blob, queue, table]; default [10000, 10001, 10002]. */
+  /** Azurite [blob, queue, table]; default LOCAL_AZURITE_BLOB_PORT/_QUEUE_PORT/_TABLE_PORT or 10000-10002. */
   azurite?: [number, number, number];
   /** Simulator (HTTPS); default LOCAL_O365_PORT or 8443. */
   o365?: number;
@@ -42,7 +42,7 @@ export interface StackSimOptions {
 }
 
 export interface StackOptions {
-  /** Root of all state (host, azurite, kusto); default `.local` at the project root. Survives restarts. */
+  /** Root of all state (host, azurite, kusto); default LOCAL_STATE_DIR or `.local` at the project root. Survives restarts. */
   stateDir?: string;
   /** App entry module; default src/index.ts. */
   appEntry?: string;
@@ -73,6 +73,8 @@ export interface RunningStack {
   functionKey: string;
   /** GET this (with the key) for the pipeline's health. */
   statusUrl: string;
+  /** Where the state lives (host, azurite, kusto). */
+  stateDir: string;
   clock: Clock;
   host: RunningHost;
   /** Undefined when a real setting replaced the stand-in. */
@@ -105,7 +107,7 @@ function envPort(env: NodeJS.ProcessEnv, name: string, fallback: number): number
 /** Starts what the environment does not already provide, then the host on the app; closes what started on failure. */
 export async function startStack(options: StackOptions = {}): Promise<RunningStack> {
   const env = options.env ?? process.env;
-  const stateDir = resolve(options.stateDir ?? join(projectRoot, '.local'));
+  const stateDir = resolve(options.stateDir ?? (env.LOCAL_STATE_DIR || join(projectRoot, '.local')));
   mkdirSync(stateDir, { recursive: true });
   const clock = clockFrom(options.clock);
   const ports = options.ports ?? {};
@@ -134,9 +136,9 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     if (plan.azurite) {
       azurite = await startAzurite({
         location: join(stateDir, 'azurite'),
-        blobPort: ports.azurite?.[0] ?? 10000,
-        queuePort: ports.azurite?.[1] ?? 10001,
-        tablePort: ports.azurite?.[2] ?? 10002,
+        blobPort: ports.azurite?.[0] ?? envPort(env, 'LOCAL_AZURITE_BLOB_PORT', 10000),
+        queuePort: ports.azurite?.[1] ?? envPort(env, 'LOCAL_AZURITE_QUEUE_PORT', 10001),
+        tablePort: ports.azurite?.[2] ?? envPort(env, 'LOCAL_AZURITE_TABLE_PORT', 10002),
       });
       started.push(azurite);
       standIns.storageConnectionString = azurite.connectionString;
@@ -178,7 +180,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
       appEntry: options.appEntry ?? join(projectRoot, 'src', 'index.ts'),
       appRoot: projectRoot,
       port: ports.host ?? envPort(env, 'LOCAL_HOST_PORT', 7071),
-      rpcPort: ports.rpc ?? 17071,
+      rpcPort: ports.rpc ?? envPort(env, 'LOCAL_RPC_PORT', 17071),
       stateDir: join(stateDir, 'host'),
       clock,
       timeSkipping: options.timeSkipping,
@@ -221,6 +223,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
       rpcBaseUrl: host.rpcBaseUrl,
       functionKey: host.functionKey,
       statusUrl: `${host.baseUrl}/api/pipeline/status`,
+      stateDir,
       clock,
       host,
       sim,

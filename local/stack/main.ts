@@ -71,7 +71,7 @@ async function run(): Promise<void> {
   const stop = (): void => {
     if (stopping) return;
     stopping = true;
-    console.log('\nstopping (state is kept under .local/)...');
+    console.log(`\nstopping (state is kept under ${stack.stateDir})...`);
     void stack.close().then(() => process.exit(0));
   };
   process.once('SIGINT', stop);
@@ -90,7 +90,12 @@ async function run(): Promise<void> {
     stack.kusto ? `local Kusto ${stack.kusto.url}` : 'Kusto: your KUSTO_CLUSTER_URL',
     stack.azurite ? `Azurite ${stack.azurite.blobUrl}` : 'storage: your AzureWebJobsStorage',
   ];
-  const kqlEnv = stack.kusto ? '' : 'KUSTO_CLUSTER_URL=... KUSTO_DATABASE=... ';
+  const kustoPort = stack.kusto ? new URL(stack.kusto.url).port : undefined;
+  const kqlEnv = !stack.kusto
+    ? 'KUSTO_CLUSTER_URL=... KUSTO_DATABASE=... '
+    : kustoPort !== '8080'
+      ? `LOCAL_KUSTO_PORT=${kustoPort} `
+      : '';
   console.log(
     [
       `o365-alert-pipeline running locally (${(started.body as { message?: string })?.message ?? 'started'})`,
@@ -98,7 +103,7 @@ async function run(): Promise<void> {
       `  status:       curl -H "x-functions-key: ${stack.functionKey}" ${stack.statusUrl}`,
       `  function key: ${stack.functionKey}`,
       `  query:        ${kqlEnv}npm run kql -- "${stack.settings.KUSTO_TABLE ?? 'O365SecurityAlerts'} | take 10"`,
-      '  Ctrl-C stops everything; state under .local/ survives restarts.',
+      `  Ctrl-C stops everything; the state under ${stack.stateDir} survives restarts.`,
       '',
     ].join('\n'),
   );
