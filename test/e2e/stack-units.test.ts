@@ -98,7 +98,7 @@ describe('console view', () => {
       60,
     );
     assert.equal(lines[0], 'pipeline Running (processing)');
-    assert.match(lines[1]!, /catching up \[#{15}-{15}\]  50%/);
+    assert.match(lines[1]!, /catching up \[#{15}-{15}\] {2}50%/);
     assert.match(
       lines[2]!,
       /windows done 24 \| records seen 1000 \| selected 40 \| alerts released 7 \| rows ingested 47 \| alerts pending 3 \| lag 24.0 h/,
