@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startKustoLocal, type RunningKustoLocal } from '../../local/kusto';
-import { loadRuleSet, MalformedContentError, selectFromContent } from '../../src/alerts';
+import { loadRuleSet, MalformedContentError, selectFromContent, type BlobSelection } from '../../src/alerts';
 import { KustoSink } from '../../src/kusto';
 import { provenance, submissionInvestigation } from '../alerts/fixtures/records';
 
@@ -124,7 +124,7 @@ describe('hostile record content', { timeout: 60_000 }, () => {
 
   it('quarantines a blob that is deeply nested instead of an array of records', () => {
     const deep = '['.repeat(200_000) + ']'.repeat(200_000);
-    const outcome = (() => {
+    const outcome: BlobSelection | unknown = (() => {
       try {
         return selectFromContent(deep, rules, provenance());
       } catch (e) {
@@ -133,7 +133,10 @@ describe('hostile record content', { timeout: 60_000 }, () => {
     })();
     // Either a clean malformed verdict, or a parse that yields nothing selectable: never a crash of another kind.
     if (outcome instanceof Error) assert.ok(outcome instanceof MalformedContentError, String(outcome));
-    else assert.equal(outcome.rows.length + outcome.waitingAlerts.length + outcome.verdicts.length, 0);
+    else {
+      const s = outcome as BlobSelection;
+      assert.equal(s.rows.length + s.waitingAlerts.length + s.verdicts.length, 0);
+    }
   });
 
   it(
