@@ -15,9 +15,9 @@ import { startKustoLocal, type RunningKustoLocal } from '../kusto';
 import { startO365Sim, type FaultConfig, type RunningSim, type TenantProfile } from '../o365-sim';
 // After ../host, which must install its @azure/functions shim before any app module loads.
 import { setNowSource } from '../../src/runtime';
-import { appSettings, planStandIns, type StandInEndpoints } from './settings';
+import { appSettings, isolatedAppEnv, planStandIns, type StandInEndpoints } from './settings';
 
-export { planStandIns, appSettings, LOCAL_KUSTO_DATABASE } from './settings';
+export { planStandIns, appSettings, isolatedAppEnv, LOCAL_KUSTO_DATABASE } from './settings';
 
 const projectRoot = resolve(__dirname, '..', '..');
 
@@ -52,7 +52,10 @@ export interface StackOptions {
   /** Virtual clock only: jump to the next durable timer whenever nothing is in flight, never past `until`. */
   timeSkipping?: boolean | { until?: number };
   sim?: StackSimOptions;
-  /** Settings to use instead of process.env when deciding stand-ins (default process.env). */
+  /**
+   * The environment to take settings from instead of process.env (default process.env). When given, the app sees
+   * only its settings from here and the stack: the rest of process.env's app settings are blanked for the run.
+   */
   env?: NodeJS.ProcessEnv;
   /** App settings forced on top of everything (e.g. PIPELINE_WINDOW_MINUTES in tests). */
   settings?: Record<string, string>;
@@ -173,7 +176,8 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     }
 
     const settings = appSettings(env, standIns, options.settings);
-    for (const name of Object.keys(settings)) previousEnv.set(name, process.env[name]);
+    const hostEnv = options.env ? isolatedAppEnv(env, settings) : settings;
+    for (const name of Object.keys(hostEnv)) previousEnv.set(name, process.env[name]);
     // The HTTP routes validate ranges against "now"; under a virtual clock it must be the orchestrations' now.
     if (clock.isVirtual) setNowSource(() => clock.now());
     const host = await startHost({
@@ -185,7 +189,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
       clock,
       timeSkipping: options.timeSkipping,
       functionKey: options.functionKey,
-      env: settings,
+      env: hostEnv,
       log: (line) => log(`[local-host] ${line}`),
     });
     started.push(host);

@@ -59,3 +59,53 @@ export function appSettings(
   if (standIns.storageConnectionString) settings.AzureWebJobsStorage = standIns.storageConnectionString;
   return { ...settings, ...overrides };
 }
+
+/**
+ * Every setting the app reads (src/config.ts, src/runtime.ts). A test keeps this list in step with config.ts.
+ * Used to isolate a stack from the developer's shell: see {@link isolatedAppEnv}.
+ */
+export const APP_SETTING_NAMES = [
+  'O365_TENANT_ID',
+  'O365_CLIENT_ID',
+  'O365_CLIENT_SECRET',
+  'O365_CLIENT_SECRET_NAME',
+  'O365_CLIENT_CERTIFICATE_PATH',
+  'O365_MANAGED_IDENTITY_CLIENT_ID',
+  'O365_LOGIN_URL',
+  'O365_API_URL',
+  'O365_CONTENT_TYPES',
+  'O365_PUBLISHER_ID',
+  'O365_REQUESTS_PER_MINUTE',
+  'KEY_VAULT_URL',
+  'KUSTO_CLUSTER_URL',
+  'KUSTO_INGEST_URL',
+  'KUSTO_DATABASE',
+  'KUSTO_TABLE',
+  'KUSTO_INGESTION_MODE',
+  'KUSTO_MANAGED_IDENTITY_CLIENT_ID',
+  'AzureWebJobsStorage',
+  'AzureWebJobsStorage__accountName',
+  'AzureWebJobsStorage__blobServiceUri',
+  'AZURE_CLIENT_ID',
+  'ARCHIVE_CONTAINER',
+  'PIPELINE_WINDOW_MINUTES',
+  'PIPELINE_START_FROM',
+  'PIPELINE_SETTLE_MINUTES',
+  'PIPELINE_RELIST_OVERLAP_MINUTES',
+  'ALERT_HOLD_HOURS',
+  'ALERT_RULES',
+] as const;
+
+/**
+ * The app's whole environment when the caller gave the stack its own `env` (tests): every app setting comes from that
+ * env or the stack, and one the env lacks is blanked (the app treats blank as unset), so a value exported in the
+ * developer's shell cannot leak into the run.
+ */
+export function isolatedAppEnv(
+  env: NodeJS.ProcessEnv,
+  settings: Record<string, string>,
+): Record<string, string> {
+  const isolated: Record<string, string> = {};
+  for (const name of APP_SETTING_NAMES) isolated[name] = env[name] ?? '';
+  return { ...isolated, ...settings };
+}

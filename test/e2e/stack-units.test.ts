@@ -2,7 +2,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { formatLag, progressBar, renderStatus } from '../../local/stack/console-view';
-import { appSettings, LOCAL_KUSTO_DATABASE, planStandIns } from '../../local/stack/settings';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import {
+  APP_SETTING_NAMES,
+  appSettings,
+  isolatedAppEnv,
+  LOCAL_KUSTO_DATABASE,
+  planStandIns,
+} from '../../local/stack/settings';
 
 const sim = {
   apiUrl: 'https://127.0.0.1:8443',
@@ -65,6 +73,28 @@ describe('appSettings', () => {
       appSettings({}, { kustoUrl: 'http://k' }, { KUSTO_INGESTION_MODE: 'queued' }).KUSTO_INGESTION_MODE,
       'queued',
     );
+  });
+});
+
+describe('isolatedAppEnv', () => {
+  it('knows every setting src/config.ts reads', () => {
+    const source = readFileSync(resolve(__dirname, '..', '..', 'src', 'config.ts'), 'utf8');
+    const read = new Set(
+      [...source.matchAll(/\b(?:get|required|url|int)\(\s*'([A-Za-z0-9_]+)'/g)].map((m) => m[1]!),
+    );
+    assert.ok(read.size > 20, `found the settings (${read.size})`);
+    const known = new Set<string>(APP_SETTING_NAMES);
+    assert.deepEqual(
+      [...read].filter((name) => !known.has(name)),
+      [],
+    );
+  });
+  it("blanks what the given env lacks, keeps what it has, and lets the stack's settings win", () => {
+    const env = isolatedAppEnv({ KUSTO_TABLE: 'Mine', PATH: '/bin' }, { KUSTO_DATABASE: 'O365' });
+    assert.equal(env.O365_CONTENT_TYPES, '');
+    assert.equal(env.KUSTO_TABLE, 'Mine');
+    assert.equal(env.KUSTO_DATABASE, 'O365');
+    assert.equal(env.PATH, undefined, 'only app settings are touched');
   });
 });
 
