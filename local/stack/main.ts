@@ -44,8 +44,10 @@ function createPrinter(): (lines: string[]) => void {
   return (lines) => {
     if (process.stdout.isTTY) {
       if (previousCount) process.stdout.write(`\x1b[${previousCount}A`);
-      for (const line of lines) process.stdout.write(`\x1b[2K${line}\n`);
-      previousCount = lines.length;
+      // A shorter frame blanks the lines the previous one left below it.
+      const frame = [...lines, ...Array<string>(Math.max(0, previousCount - lines.length)).fill('')];
+      for (const line of frame) process.stdout.write(`\x1b[2K${line}\n`);
+      previousCount = frame.length;
       return;
     }
     const text = lines.join(' | ');
