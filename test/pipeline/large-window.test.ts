@@ -17,7 +17,7 @@ describe('a window larger than one fetch batch', () => {
 
   before(async () => {
     p = await startPipelineHost({
-      sim: { seed: 9, tenant: { recordsPerHour: 4_600, recordsPerBlob: 20, userReportedShare: 0.8 } },
+      sim: { seed: 9, tenant: { recordsPerHour: 2_100, recordsPerBlob: 10, userReportedShare: 0.8 } },
     });
     // Exactly one whole window is due: [t0 − 65 min, t0 − 5 min).
     start = p.t0 - 65 * MINUTE;
