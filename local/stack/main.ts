@@ -132,13 +132,31 @@ async function run(): Promise<void> {
   }
 }
 
+/** Which setting moves a default port that is already taken (Azurite reports it in its own words). */
+const PORT_SETTINGS: Record<string, string> = {
+  '7071': 'LOCAL_HOST_PORT',
+  '17071': 'LOCAL_RPC_PORT',
+  '10000': 'LOCAL_AZURITE_BLOB_PORT',
+  '10001': 'LOCAL_AZURITE_QUEUE_PORT',
+  '10002': 'LOCAL_AZURITE_TABLE_PORT',
+  '8443': 'LOCAL_O365_PORT',
+  '8080': 'LOCAL_KUSTO_PORT',
+};
+
+export function portHint(message: string): string {
+  const port = /EADDRINUSE[^\n]*?:(\d+)/.exec(message)?.[1];
+  const setting = port ? PORT_SETTINGS[port] : undefined;
+  return setting ? `\n  port ${port} is taken: set ${setting} to another port (0 = any free port).` : '';
+}
+
 export function main(entry: string = resolve(__dirname, '..', 'stack.ts')): void {
   if (process.env[TRUSTED_MARK] !== '1') {
     reexecTrusted(entry);
     return;
   }
   run().catch((err: unknown) => {
-    console.error(`npm start: ${err instanceof Error ? err.message : String(err)}`);
+    const message = err instanceof Error ? err.message : String(err);
+    console.error(`npm start: ${message}${portHint(message)}`);
     process.exit(1);
   });
 }

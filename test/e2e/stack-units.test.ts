@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { formatLag, progressBar, renderStatus } from '../../local/stack/console-view';
+import { portHint } from '../../local/stack/main';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import {
@@ -151,5 +152,14 @@ describe('console view', () => {
     );
     assert.equal(lines[1], 'caught up: waiting for the next window');
     assert.equal(lines.at(-1), 'last failure (window w1): boom');
+  });
+});
+
+describe('portHint', () => {
+  it('names the setting that moves a taken default port', () => {
+    assert.match(portHint('listen EADDRINUSE: address already in use 127.0.0.1:7071'), /set LOCAL_HOST_PORT/);
+    assert.match(portHint('listen EADDRINUSE: address already in use 127.0.0.1:8443'), /set LOCAL_O365_PORT/);
+    assert.equal(portHint('listen EADDRINUSE: address already in use 127.0.0.1:5555'), '');
+    assert.equal(portHint('something else'), '');
   });
 });
