@@ -95,5 +95,14 @@ describe('whole stack with faults on', () => {
     assert.ok(totals.lateContent! > 0, 'late-listed content found and counted');
     const counters = stack.sim!.counters();
     assert.ok(counters.faultsInjected.throttle > 0 && counters.faultsInjected.serverError > 0);
+    // Every throttled answer the simulator gave (429, and 403 AF429 on blobs) is in the app's count.
+    assert.equal(status.faults.throttled, counters.throttled);
+    const serverErrors = Object.entries(status.faults.byErrorCode)
+      .filter(([code]) => /^AF5/.test(code))
+      .reduce((sum, [, n]) => sum + n, 0);
+    assert.equal(
+      serverErrors,
+      (counters.byCode.AF50000 ?? 0) + (counters.byCode.AF50005 ?? 0) + (counters.byCode.AF50006 ?? 0),
+    );
   });
 });
