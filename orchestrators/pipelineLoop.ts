@@ -18,6 +18,7 @@ import {
   type RecordWindowInput,
   type SaveCheckpointInput,
 } from '../activities/contracts';
+import type { SavedCheckpoint } from '../activities/checkpoint';
 import type { ProcessWindowInput, ProcessWindowOutput } from './processWindow';
 import { activityRetry } from './retry';
 import { buildLoopStatus, pushFailure, type LastWindow, type LoopStatus, type WindowFailure } from './status';
@@ -139,7 +140,7 @@ export function* pipelineLoop(ctx: OrchestrationContext): Generator<Task, LoopSt
   );
   // The stop event may arrive while the window runs: note it, finish the window, then stop.
   const first = yield ctx.df.Task.any([work, stop]);
-  const stopRequested = first === stop;
+  const stopEventSeen = first === stop;
   let results: ProcessWindowOutput[];
   try {
     results = (yield work) as ProcessWindowOutput[];
@@ -172,7 +173,7 @@ export function* pipelineLoop(ctx: OrchestrationContext): Generator<Task, LoopSt
         {
           ...common,
           recentFailures,
-          state: stopRequested ? 'stopped' : 'retrying',
+          state: stopEventSeen ? 'stopped' : 'retrying',
           currentWindow: { start: startIso, end: endIso, attempt },
           nextWakeAt: new Date(retryAtMs).toISOString(),
         },
@@ -180,7 +181,7 @@ export function* pipelineLoop(ctx: OrchestrationContext): Generator<Task, LoopSt
         nowMs,
       ),
     );
-    if (stopRequested) return undefined;
+    if (stopEventSeen) return undefined;
     const timer = ctx.df.createTimer(new Date(retryAtMs));
     if ((yield ctx.df.Task.any([timer, stop])) === stop) {
       timer.cancel();
@@ -212,9 +213,11 @@ export function* pipelineLoop(ctx: OrchestrationContext): Generator<Task, LoopSt
     dataLoss: [...checkpoint.dataLoss, ...(dataLoss ?? [])].slice(-20),
   };
   // Only now, with every content type archived, ingested and in the ledger, does the checkpoint move.
-  yield ctx.df.callActivityWithRetry(ActivityNames.saveCheckpoint, retry, {
+  const saved = (yield ctx.df.callActivityWithRetry(ActivityNames.saveCheckpoint, retry, {
     checkpoint: advanced,
-  } satisfies SaveCheckpointInput);
+  } satisfies SaveCheckpointInput)) as SavedCheckpoint | undefined;
+  // The stop event may have come after this generation stopped listening; the stored request still counts.
+  const stopRequested = stopEventSeen || saved?.stopRequested === true;
   const lastWindow: LastWindow = { start: startIso, end: endIso, counts };
   const status = buildLoopStatus(
     { loopId, lastWindow, pendingAlerts, recentFailures, state: stopRequested ? 'stopped' : 'processing' },

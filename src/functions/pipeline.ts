@@ -11,6 +11,7 @@ import {
   STOP_EVENT,
   type Checkpoint,
 } from '../../activities/contracts';
+import { writeStopRequest } from '../../activities/checkpoint';
 import { readLedger } from '../../activities/ledger';
 import type { LoopSettings, PipelineLoopInput } from '../../orchestrators/pipelineLoop';
 import type { RewindInput } from '../../orchestrators/rewindRange';
@@ -79,6 +80,8 @@ export async function startPipeline(
       loopId: PIPELINE_INSTANCE_ID,
       settings: loopSettings(getConfig(), startFrom),
     };
+    // A stop request left by the previous run must not stop this one after its first window.
+    await writeStopRequest(await getArchive(), PIPELINE_INSTANCE_ID, null);
     await client.startNew(OrchestratorNames.pipelineLoop, { instanceId: PIPELINE_INSTANCE_ID, input });
     return json(202, {
       message: 'The pipeline was started.',
@@ -105,7 +108,10 @@ export async function stopPipeline(
         409,
       );
     }
-    await client.raiseEvent(PIPELINE_INSTANCE_ID, STOP_EVENT, { requestedAt: new Date(now()).toISOString() });
+    const requestedAt = new Date(now()).toISOString();
+    // Stored first: the event alone can be dropped between two generations of the loop (activities/checkpoint.ts).
+    await writeStopRequest(await getArchive(), PIPELINE_INSTANCE_ID, requestedAt);
+    await client.raiseEvent(PIPELINE_INSTANCE_ID, STOP_EVENT, { requestedAt });
     return json(202, { message: 'Stop requested: the pipeline stops after the window in progress.' });
   } catch (e) {
     return problem(e);
