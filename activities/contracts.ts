@@ -209,8 +209,14 @@ export interface LedgerEntry {
   windowStart: string;
   windowEnd: string;
   status: 'done' | 'failed';
-  /** Every contentId processed for this window (so later re-listings can skip them). */
+  /** Every contentId processed for this window, by any run. */
   contentIds: string[];
+  /**
+   * The contentIds live runs processed: the only ones later live re-listings may skip. A rewind's blobs fed the
+   * rewind's own pending-alert store, so the live loop must still fetch them (rows already ingested are dropped by
+   * Id). Absent in entries written before it was kept: then `contentIds` stands in.
+   */
+  liveContentIds?: string[];
   runs: LedgerRun[];
   dataLoss?: DataLossRange[];
 }

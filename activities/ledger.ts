@@ -17,6 +17,8 @@ export function mergeLedgerEntry(existing: LedgerEntry | undefined, input: Recor
     (r) => !(r.instanceId === input.run.instanceId && r.status === input.run.status),
   );
   runs.push(input.run);
+  const live = new Set(existing?.liveContentIds ?? (existing ? existing.contentIds : []));
+  if (input.run.kind === 'live') for (const id of input.contentIds) live.add(id);
   const dataLoss = [...(existing?.dataLoss ?? []), ...(input.dataLoss ?? [])];
   return {
     contentType: input.contentType,
@@ -25,6 +27,7 @@ export function mergeLedgerEntry(existing: LedgerEntry | undefined, input: Recor
     // Once a window was processed it stays done; a later failed rewind run does not undo that.
     status: existing?.status === 'done' || input.run.status === 'done' ? 'done' : 'failed',
     contentIds: [...ids].sort(),
+    liveContentIds: [...live].sort(),
     runs: runs.slice(-MAX_RUNS),
     ...(dataLoss.length ? { dataLoss } : {}),
   };

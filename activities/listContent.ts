@@ -24,7 +24,8 @@ export async function listContent(input: ListContentInput): Promise<ListContentO
       Date.parse(input.listFrom) - length,
       windowEndMs,
     );
-    for (const entry of entries) for (const id of entry.contentIds) known.add(id);
+    // Only blobs a live run processed: a rewind's blobs never reached the live pending-alert store.
+    for (const entry of entries) for (const id of entry.liveContentIds ?? entry.contentIds) known.add(id);
   }
 
   const seen = new Set<string>();

@@ -188,7 +188,7 @@ export async function listWindows(request: HttpRequest): Promise<HttpResponseIni
     const windows = [];
     for (const contentType of types) {
       for (const entry of await readLedger(archive, contentType, fromMs, toMs)) {
-        const { contentIds, ...rest } = entry;
+        const { contentIds, liveContentIds: _live, ...rest } = entry;
         windows.push({ ...rest, blobs: contentIds.length });
       }
     }
