@@ -6,6 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Clock } from '../../local/clock';
 import { startStack, type RunningStack, type StackSimOptions } from '../../local/stack';
 import type { Checkpoint } from '../../activities/contracts';
 import type { LoopStatus } from '../../orchestrators/status';
@@ -36,6 +37,8 @@ export interface BenchStack {
 
 export async function startBenchStack(options: {
   sim: StackSimOptions;
+  /** Default the system clock (real time). */
+  clock?: Clock;
   startFromMs: number;
   settings?: Record<string, string>;
 }): Promise<BenchStack> {
@@ -46,6 +49,7 @@ export async function startBenchStack(options: {
       stateDir,
       ports: { host: 0, rpc: 0, o365: 0, kusto: 0, azurite: [0, 0, 0] },
       sim: options.sim,
+      clock: options.clock,
       settings: {
         KUSTO_INGESTION_MODE: 'streaming',
         PIPELINE_WINDOW_MINUTES: '60',
