@@ -216,8 +216,9 @@ export function* pipelineLoop(ctx: OrchestrationContext): Generator<Task, LoopSt
   const saved = (yield ctx.df.callActivityWithRetry(ActivityNames.saveCheckpoint, retry, {
     checkpoint: advanced,
   } satisfies SaveCheckpointInput)) as SavedCheckpoint | undefined;
-  // The stop event may have come after this generation stopped listening; the stored request still counts.
-  const stopRequested = stopEventSeen || saved?.stopRequested === true;
+  // The stop event may have come after this generation stopped listening (it is then completed but unobserved, or
+  // not delivered before continueAsNew drops it); the stored request still counts.
+  const stopRequested = stopEventSeen || stop.isCompleted === true || saved?.stopRequested === true;
   const lastWindow: LastWindow = { start: startIso, end: endIso, counts };
   const status = buildLoopStatus(
     { loopId, lastWindow, pendingAlerts, recentFailures, state: stopRequested ? 'stopped' : 'processing' },
