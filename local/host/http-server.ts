@@ -120,7 +120,7 @@ export function createPublicServer(opts: PublicServerOptions): Server {
     }
     const { r, params } = matched;
     if (r.authLevel !== 'anonymous' && !authorized(url, req)) {
-      res.writeHead(401).end();
+      sendMissingKey(res);
       return;
     }
     const body = await readBody(req);
@@ -226,7 +226,7 @@ export function createPublicServer(opts: PublicServerOptions): Server {
     };
     if (path.startsWith('/runtime/webhooks/durabletask/') || path === '/runtime/webhooks/durabletask') {
       if (!authorized(url, req)) {
-        res.writeHead(401).end();
+        sendMissingKey(res);
         return;
       }
       done(
@@ -252,7 +252,7 @@ export function createPublicServer(opts: PublicServerOptions): Server {
     }
     if (path.startsWith('/admin/')) {
       if (!authorized(url, req)) {
-        res.writeHead(401).end();
+        sendMissingKey(res);
         return;
       }
       if (path === '/admin/clock') return done(handleAdminClock(req, res));
@@ -272,4 +272,16 @@ export function createPublicServer(opts: PublicServerOptions): Server {
     }
     done(handleApp(req, res, url, path.slice(prefix.length)));
   });
+}
+
+/**
+ * Azure answers a missing or wrong function key with an empty 401; locally we say what to fix (DESIGN §10), since a
+ * newcomer's first request usually lacks the key printed at start.
+ */
+function sendMissingKey(res: ServerResponse): void {
+  const message =
+    'Missing or wrong function key: pass ?code=<key> or the x-functions-key header (the key is printed at start).';
+  res
+    .writeHead(401, { 'content-type': 'application/json' })
+    .end(JSON.stringify({ error: { code: 'Unauthorized', message } }));
 }

@@ -71,7 +71,11 @@ export const ALERT_COLUMNS = [
   { name: 'ContentType', type: 'string', doc: 'Management API content type, e.g. Audit.General.' },
   { name: 'ContentId', type: 'string', doc: 'Content blob the record came from.' },
   { name: 'ContentCreated', type: 'datetime', doc: 'When that blob became available.' },
-  { name: 'WindowStart', type: 'datetime', doc: 'Start of the pipeline window that ingested the record.' },
+  {
+    name: 'WindowStart',
+    type: 'datetime',
+    doc: 'Start of the window whose listing held the record (for a released alert: the window it was first seen in, not the one that released it).',
+  },
   { name: 'WindowEnd', type: 'datetime', doc: 'End of that window.' },
 ] as const satisfies readonly ColumnDefinition[];
 

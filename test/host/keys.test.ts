@@ -13,7 +13,9 @@ after(() => host.dispose());
 
 test('function routes need the key (?code= or x-functions-key); anonymous routes are open', async () => {
   const url = `${host.baseUrl}/api/secure/alice`;
-  assert.equal((await fetch(url)).status, 401);
+  const missing = await fetch(url);
+  assert.equal(missing.status, 401);
+  assert.match(((await missing.json()) as { error: { message: string } }).error.message, /x-functions-key/);
   assert.equal((await fetch(`${url}?code=wrong`)).status, 401);
   assert.equal((await fetch(url, { headers: { 'x-functions-key': 'wrong' } })).status, 401);
   const byQuery = await fetch(`${url}?code=${testKey}`);
