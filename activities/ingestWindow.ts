@@ -13,6 +13,7 @@ import { getArchive, getKustoSink } from '../src/runtime';
 import type { IngestWindowInput, IngestWindowOutput } from './contracts';
 import type { WindowRowsDocument } from './correlateWindow';
 import { getDocument } from './documents';
+import { recentlyQueuedIds, recordQueuedBatch } from './recentIngestions';
 
 /** First row per Id wins (rows arrive in listing order, so the earliest blob's copy is kept). */
 export function uniqueById(rows: AlertRow[]): { unique: AlertRow[]; duplicates: number } {
@@ -41,7 +42,20 @@ export async function ingestWindow(input: IngestWindowInput): Promise<IngestWind
   const sink = getKustoSink();
   await sink.ensureTable();
   const existing = await sink.existingIds(unique.map((r) => String(r.Id)));
-  const fresh = unique.filter((r) => !existing.has(String(r.Id)));
-  const result = await sink.ingestRows(fresh, contentTag(fresh));
-  return { ingested: result.rows, duplicateRecords: duplicates + existing.size };
+  // Queued rows of the last minutes are not queryable yet: their Ids are kept in the archive (recentIngestions.ts).
+  // Read in streaming mode too: a streaming sink may fall back to queued for a batch.
+  const queued = await recentlyQueuedIds(archive, Date.now());
+  const fresh = unique.filter((r) => !existing.has(String(r.Id)) && !queued.has(String(r.Id)));
+  if (fresh.length === 0) return { ingested: 0, duplicateRecords: duplicates + unique.length };
+  const tag = contentTag(fresh);
+  const result = await sink.ingestRows(fresh, tag);
+  if (result.mode === 'queued') {
+    await recordQueuedBatch(
+      archive,
+      tag,
+      fresh.map((r) => String(r.Id)),
+      Date.now(),
+    );
+  }
+  return { ingested: result.rows, duplicateRecords: duplicates + unique.length - fresh.length };
 }
