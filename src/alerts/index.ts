@@ -14,7 +14,7 @@ export {
   RULE_EMITS,
 } from './rules';
 export type { RuleSet, Rule, RuleEmit, FieldMatch, MatchValue } from './rules';
-export { selectFromContent, MalformedContentError } from './select';
+export { selectFromContent, MalformedContentError, MAX_NESTING } from './select';
 export { correlate, emptyCorrelationState, VERDICT_RETENTION_MS } from './correlation';
 export { toAlertRow } from './row';
 export {

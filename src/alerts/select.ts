@@ -19,6 +19,24 @@ export class MalformedContentError extends Error {
   }
 }
 
+/**
+ * Selected records cross durable history and ingestion as JSON, and JSON.stringify recurses: a hostile record nested
+ * thousands of levels deep would throw RangeError there and fail its window on every retry. Real Data and Actions
+ * nest fewer than ten levels, so anything past this limit is quarantined instead.
+ */
+export const MAX_NESTING = 100;
+
+/** True when `value` has objects or arrays nested more than `limit` levels; stops descending at the limit. */
+function nestedDeeperThan(value: unknown, limit: number): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  if (limit === 0) return true;
+  for (const key in value) {
+    const child = (value as Record<string, unknown>)[key];
+    if (typeof child === 'object' && child !== null && nestedDeeperThan(child, limit - 1)) return true;
+  }
+  return false;
+}
+
 interface CompiledField {
   readonly path: readonly string[];
   /** A Data.* field: matched against the parsed Data object from path[1] on. */
@@ -203,7 +221,15 @@ export function selectFromContent(text: string, rules: RuleSet, provenance: Prov
       dropped++;
       continue;
     }
-    const record = parseAuditRecord(rec, data.get());
+    const dataValue = data.get();
+    if (nestedDeeperThan(dataValue.value, MAX_NESTING) || nestedDeeperThan(rec.Actions, MAX_NESTING)) {
+      quarantined.push({
+        index,
+        reason: `record ${rec.Id} has Data or Actions nested deeper than ${MAX_NESTING} levels`,
+      });
+      continue;
+    }
+    const record = parseAuditRecord(rec, dataValue);
     if (rule.emit === 'verdict') {
       if (record.kind !== 'AirInvestigation' || !record.investigationId || !record.status) {
         quarantined.push({

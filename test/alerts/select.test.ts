@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { loadRuleSet, MalformedContentError, selectFromContent } from '../../src/alerts';
+import { loadRuleSet, MalformedContentError, MAX_NESTING, selectFromContent } from '../../src/alerts';
 import {
   provenance,
   sampleRecords,
@@ -220,5 +220,28 @@ describe('selectFromContent with bad input', () => {
     const s = selectFromContent(JSON.stringify([rec]), rules, provenance());
     assert.equal(s.unparsedData, 1);
     assert.equal(s.rows[0].Data, 'not json');
+  });
+
+  it('quarantines a selected record nested too deep to serialize, and keeps the others', () => {
+    const nested = (depth: number): string => '{"a":'.repeat(depth) + '1' + '}'.repeat(depth);
+    const deep = submissionInvestigation({ id: 'deep', investigationId: 'inv-deep', status: 'Remediated' });
+    const data = JSON.parse(deep.Data as string) as Record<string, unknown>;
+    deep.Data = JSON.stringify(data).replace(/}$/, `,"Deep":${nested(20_000)}}`);
+    const fine = submissionInvestigation({ id: 'fine', investigationId: 'inv-fine', status: 'Remediated' });
+    const atLimit = submissionInvestigation({
+      id: 'limit',
+      investigationId: 'inv-limit',
+      status: 'Remediated',
+    });
+    atLimit.Data = JSON.stringify({ ...data, Deep: JSON.parse(nested(MAX_NESTING - 2)) });
+    const s = selectFromContent(JSON.stringify([deep, fine, atLimit]), defaults, provenance());
+    assert.deepEqual(
+      s.rows.map((r) => r.Id),
+      ['fine', 'limit'],
+    );
+    assert.equal(s.quarantined.length, 1);
+    assert.equal(s.quarantined[0].index, 0);
+    assert.match(s.quarantined[0].reason, /nested deeper than/);
+    assert.doesNotThrow(() => JSON.stringify(s));
   });
 });
