@@ -15,7 +15,17 @@ export default tseslint.config(
     // The product never reaches into the local stand-ins (DESIGN §1).
     files: ['src/**/*.ts', 'orchestrators/**/*.ts', 'activities/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['**/local/**', '../local', '../../local'], message: 'Product code never imports local/.' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/local/**', '../local', '../../local'],
+              message: 'Product code never imports local/.',
+            },
+          ],
+        },
+      ],
     },
   },
   {
