@@ -134,7 +134,7 @@ export async function runKillBackfill(s: KillScenario): Promise<KillOutcome> {
     for (let k = 0; k < s.kills; k++) {
       // Spread the kills over the backfill: wait for a random number of fetches, then a random extra delay, so
       // kills land while listing, fetching, correlating, ingesting and saving ledger entries.
-      const step = Math.max(1, Math.round((blobsInRange / (s.kills + 1)) * (0.5 + random())));
+      const step = Math.max(1, Math.round((blobsInRange / (s.kills + 1)) * (0.3 + 0.7 * random())));
       const target = fetches() + step;
       let done = false;
       await until(
