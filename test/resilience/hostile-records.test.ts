@@ -139,26 +139,18 @@ describe('hostile record content', { timeout: 60_000 }, () => {
     }
   });
 
-  it(
-    'keeps a selected record with deeply nested Data serializable (it must cross durable history and ingestion)',
-    {
-      todo:
-        'known app bug, reported in a COORDINATION commit: selectFromContent (src/alerts/select.ts) keeps Data parsed at ' +
-        'any depth; JSON.stringify then throws RangeError in fetchContent (activities/fetchContent.ts), so the blob fails its window on every retry',
-    },
-    () => {
-      const record = submissionInvestigation({
-        id: 'deep-data',
-        investigationId: 'inv-deep',
-        status: 'Remediated',
-      });
-      record.Data = nestedJson(20_000);
-      const selection = selectFromContent(JSON.stringify([record]), rules, provenance());
-      // Whatever the selection decided (row with Data kept, or quarantine), its result must serialize: the fetch
-      // activity returns it through JSON, and a RangeError there fails the window on every retry.
-      assert.doesNotThrow(() => JSON.stringify(selection), 'the selection of a deep-Data record serializes');
-    },
-  );
+  it('keeps a selected record with deeply nested Data serializable (it must cross durable history and ingestion)', () => {
+    const record = submissionInvestigation({
+      id: 'deep-data',
+      investigationId: 'inv-deep',
+      status: 'Remediated',
+    });
+    record.Data = nestedJson(20_000);
+    const selection = selectFromContent(JSON.stringify([record]), rules, provenance());
+    // Whatever the selection decided (row with Data kept, or quarantine), its result must serialize: the fetch
+    // activity returns it through JSON, and a RangeError there fails the window on every retry.
+    assert.doesNotThrow(() => JSON.stringify(selection), 'the selection of a deep-Data record serializes');
+  });
 
   it('handles wrong types in every field without throwing', () => {
     const odd: unknown[] = [
