@@ -14,8 +14,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadRuleSet, selectFromContent, type Provenance } from '../src/alerts';
 
-const SAMPLES =
-  process.env.O365_SAMPLES_DIR ?? join(__dirname, '..', '..', 'shared', 'reference', 'o365-samples');
+const SAMPLES = process.env.O365_SAMPLES_DIR ?? join(__dirname, '..', 'test', 'fixtures', 'o365-samples');
 const TARGET = 0.5;
 
 type Json = Record<string, unknown>;

@@ -6,7 +6,7 @@ import { USER_REPORTED_ALERT_NAME } from '../../local/o365-sim';
 import { DAY, HOUR, type SimHarness, startHarness, T0, windowQuery } from './sim-client';
 
 type Rec = Record<string, unknown>;
-const samples = join(__dirname, '..', '..', '..', 'shared', 'reference', 'o365-samples');
+const samples = join(__dirname, '..', 'fixtures', 'o365-samples');
 const loadSamples = (name: string): Rec[] => {
   try {
     return JSON.parse(readFileSync(join(samples, name), 'utf8')) as Rec[];
