@@ -5,10 +5,9 @@
  * after a window's rows reached the table; the stand-ins run in this process and outlive it.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startAzurite, type RunningAzurite } from '../../local/azurite';
 import { VirtualClock } from '../../local/clock';
@@ -16,6 +15,7 @@ import { startKustoLocal, type RunningKustoLocal } from '../../local/kusto';
 import { startO365Sim, type RunningSim } from '../../local/o365-sim';
 import { appSettings } from '../../local/stack';
 import { KustoSink } from '../../src/kusto';
+import { callHost, killHard, spawnChildHost, type ChildHost } from '../lib/app-host-process';
 import {
   BASE_SETTINGS,
   currentHour,
@@ -26,82 +26,12 @@ import {
   type PipelineStatus,
 } from './stack-harness';
 
-const root = resolve(__dirname, '..', '..');
 const KEY = 'e2e-crash-restart-key';
 
-interface ChildHost {
-  proc: ChildProcess;
-  baseUrl: string;
-  exited: Promise<void>;
-}
-
-function spawnHost(stateDir: string, t0: number, env: Record<string, string>): Promise<ChildHost> {
-  const proc = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      'local/host/cli.ts',
-      '--app',
-      'src/index.ts',
-      '--port',
-      '0',
-      '--rpc-port',
-      '0',
-      '--state',
-      stateDir,
-      '--virtual-clock',
-      new Date(t0).toISOString(),
-      '--quiet',
-    ],
-    {
-      cwd: root,
-      env: { ...process.env, ...env, LOCAL_FUNCTION_KEY: KEY },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  const exited = new Promise<void>((done) => proc.once('exit', () => done()));
-  let output = '';
-  return new Promise((resolveHost, reject) => {
-    const timer = setTimeout(() => {
-      proc.kill('SIGKILL');
-      reject(new Error(`host did not start:\n${output}`));
-    }, 30_000);
-    const onData = (chunk: Buffer): void => {
-      output += chunk.toString();
-      const ready = /local-host ready (\{.*\})/.exec(output);
-      if (!ready) return;
-      clearTimeout(timer);
-      resolveHost({ proc, baseUrl: (JSON.parse(ready[1]!) as { baseUrl: string }).baseUrl, exited });
-    };
-    proc.stdout!.on('data', onData);
-    proc.stderr!.on('data', onData);
-    proc.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`host exited with ${code}:\n${output}`));
-    });
-  });
-}
-
-async function killHard(host: ChildHost): Promise<void> {
-  host.proc.kill('SIGKILL');
-  await host.exited;
-}
-
-async function call(
-  host: ChildHost,
-  method: string,
-  path: string,
-  body?: unknown,
-): Promise<{ status: number; body: unknown }> {
-  const res = await fetch(`${host.baseUrl}${path}`, {
-    method,
-    headers: { 'x-functions-key': KEY, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? (JSON.parse(text) as unknown) : undefined };
-}
+const spawnHost = (stateDir: string, t0: number, env: Record<string, string>): Promise<ChildHost> =>
+  spawnChildHost(stateDir, t0, env, KEY);
+const call = (host: ChildHost, method: string, path: string, body?: unknown) =>
+  callHost(host, KEY, method, path, body);
 
 async function until(
   condition: () => boolean | Promise<boolean>,

@@ -12,7 +12,7 @@ import { startKustoLocal } from '../../../local/kusto';
 import { startO365Sim, type GroundTruth } from '../../../local/o365-sim';
 import { appSettings } from '../../../local/stack';
 import { KustoSink } from '../../../src/kusto';
-import { callHost, killHard, spawnChildHost, stopGently, type ChildHost } from './child-host';
+import { callHost, killHard, spawnChildHost, stopGently, type ChildHost } from '../../lib/app-host-process';
 import { HOUR, TABLE } from './stack';
 
 const KEY = 'resilience-kill-key';

@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 
-const root = resolve(__dirname, '..', '..', '..');
+const root = resolve(__dirname, '..', '..');
 
 export interface ChildHost {
   proc: ChildProcess;
