@@ -49,3 +49,14 @@ export async function recentlyQueuedIds(archive: ArchiveStore, nowMs: number): P
   }
   return ids;
 }
+
+/**
+ * Deletes the queued-batch documents of hours before the previous one: only the current and previous hour are ever
+ * read, so older ones are dead weight that would otherwise grow with every window. Returns how many were deleted.
+ */
+export async function pruneQueuedBatches(archive: ArchiveStore, nowMs: number): Promise<number> {
+  const keepFrom = hourPrefix(nowMs - HOUR_MS);
+  const stale = (await archive.list(PREFIX)).filter((name) => name < keepFrom);
+  await Promise.all(stale.map((name) => archive.deleteDocument(name)));
+  return stale.length;
+}

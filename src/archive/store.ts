@@ -182,6 +182,11 @@ export class ArchiveStore {
     }
   }
 
+  /** Deletes a short-lived state document (no error when it is already gone: pruning is retried freely). */
+  async deleteDocument(name: string): Promise<void> {
+    await this.container.getBlobClient(name).deleteIfExists();
+  }
+
   /** Blob names under a prefix, in name order (e.g. a content type's ledger documents for one day). */
   async list(prefix: string): Promise<string[]> {
     const names: string[] = [];

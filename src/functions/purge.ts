@@ -2,11 +2,13 @@
  * Daily purge of finished orchestration histories (window sub-orchestrations, fetch batches, rewinds, stopped loops).
  * Each window leaves a few finished instances behind; without a purge the task hub grows forever. Seven days keeps
  * every instance an operator may still want to inspect for content the API still holds. The running loop is never
- * purged (only Completed, Failed and Terminated instances are).
+ * purged (only Completed, Failed and Terminated instances are). The same timer drops the queued-batch id documents
+ * (activities/recentIngestions.ts) that are past their one-hour use.
  */
 import type { InvocationContext, Timer } from '@azure/functions';
 import * as df from 'durable-functions';
-import { now } from '../runtime';
+import { pruneQueuedBatches } from '../../activities/recentIngestions';
+import { getArchive, now } from '../runtime';
 
 export const PURGE_SCHEDULE = '0 17 3 * * *';
 export const PURGE_AFTER_MS = 7 * 24 * 60 * 60 * 1000;
@@ -23,4 +25,6 @@ export async function purgeHistory(_timer: Timer, context: InvocationContext): P
     ],
   });
   context.log(`purged ${result.instancesDeleted} finished orchestration instance(s) older than 7 days`);
+  const pruned = await pruneQueuedBatches(await getArchive(), now());
+  context.log(`pruned ${pruned} queued-batch id document(s) older than an hour`);
 }
