@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { currentHour, HOUR, SMALL_TENANT, startE2eStack, type E2eStack } from './stack-harness';
+import { currentHour, HOUR, SMALL_TENANT, startE2eStack, type E2eStack } from '../lib/stack-harness';
 
 const DAY = 24 * HOUR;
 

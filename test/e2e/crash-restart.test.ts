@@ -24,7 +24,7 @@ import {
   SMALL_TENANT,
   TABLE,
   type PipelineStatus,
-} from './stack-harness';
+} from '../lib/stack-harness';
 
 const KEY = 'e2e-crash-restart-key';
 

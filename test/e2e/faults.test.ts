@@ -15,7 +15,7 @@ import {
   type E2eStack,
   type PipelineStatus,
   type TableRow,
-} from './stack-harness';
+} from '../lib/stack-harness';
 
 const LATE_MINUTES = 30;
 

@@ -15,7 +15,7 @@ import {
   type E2eStack,
   type PipelineStatus,
   type TableRow,
-} from './stack-harness';
+} from '../lib/stack-harness';
 
 const processed = new Set<string>(PROCESSED_STATUSES);
 const ms = (value: string): number => Date.parse(value);

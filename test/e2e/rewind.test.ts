@@ -14,7 +14,7 @@ import {
   startE2eStack,
   type E2eStack,
   type TableRow,
-} from './stack-harness';
+} from '../lib/stack-harness';
 
 interface LedgerWindow {
   windowStart: string;

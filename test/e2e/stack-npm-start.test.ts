@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { KustoSink } from '../../src/kusto';
-import { duplicates, TABLE, type PipelineStatus } from './stack-harness';
+import { duplicates, TABLE, type PipelineStatus } from '../lib/stack-harness';
 
 const root = resolve(__dirname, '..', '..');
 const PORT_SETTINGS = [

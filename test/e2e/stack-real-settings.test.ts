@@ -13,7 +13,14 @@ import { startKustoLocal, type RunningKustoLocal } from '../../local/kusto';
 import { startO365Sim, type RunningSim } from '../../local/o365-sim';
 import { startStack, type RunningStack } from '../../local/stack';
 import { KustoSink } from '../../src/kusto';
-import { BASE_SETTINGS, currentHour, HOUR, SMALL_TENANT, TABLE, type PipelineStatus } from './stack-harness';
+import {
+  BASE_SETTINGS,
+  currentHour,
+  HOUR,
+  SMALL_TENANT,
+  TABLE,
+  type PipelineStatus,
+} from '../lib/stack-harness';
 
 describe('real settings replace the stand-ins', () => {
   const stateDir = mkdtempSync(join(tmpdir(), 'o365-e2e-real-'));

@@ -1,5 +1,5 @@
 /**
- * The whole local stack for end-to-end tests: a throw-away state dir, free ports, no settings from the developer's
+ * The whole local stack for end-to-end and resilience tests: a throw-away state dir, free ports, no settings from the developer's
  * environment, a VirtualClock shared by the host, the simulator and the local Kusto, and helpers that read the table
  * and the API the way a user would.
  */
@@ -81,17 +81,23 @@ export interface E2eOptions {
 export async function startE2eStack(options: E2eOptions): Promise<E2eStack> {
   const clock = new VirtualClock(options.t0);
   const stateDir = options.stateDir ?? mkdtempSync(join(tmpdir(), 'o365-e2e-'));
-  const stack = await startStack({
-    stateDir,
-    clock,
-    timeSkipping: options.untilMs !== undefined ? { until: options.untilMs } : false,
-    ports: { host: 0, rpc: 0, o365: 0, kusto: 0, azurite: [0, 0, 0] },
-    sim: options.sim,
-    env: {},
-    settings: { ...BASE_SETTINGS, ...(options.settings ?? {}) },
-    startFrom: options.startFrom,
-    log: process.env.E2E_VERBOSE ? (line) => console.log(line) : () => undefined,
-  });
+  let stack: RunningStack;
+  try {
+    stack = await startStack({
+      stateDir,
+      clock,
+      timeSkipping: options.untilMs !== undefined ? { until: options.untilMs } : false,
+      ports: { host: 0, rpc: 0, o365: 0, kusto: 0, azurite: [0, 0, 0] },
+      sim: options.sim,
+      env: {},
+      settings: { ...BASE_SETTINGS, ...(options.settings ?? {}) },
+      startFrom: options.startFrom,
+      log: process.env.E2E_VERBOSE ? (line) => console.log(line) : () => undefined,
+    });
+  } catch (error) {
+    if (!options.stateDir) rmSync(stateDir, { recursive: true, force: true });
+    throw error;
+  }
   const sink = new KustoSink({
     clusterUrl: stack.settings.KUSTO_CLUSTER_URL!,
     ingestUrl: stack.settings.KUSTO_CLUSTER_URL!,
@@ -141,10 +147,30 @@ export function sorted(values: Iterable<string>): string[] {
   return [...values].sort();
 }
 
-/** Ids that occur more than once. */
+/** Ids that occur more than once, sorted (the table must hold each selected record exactly once). */
 export function duplicates(ids: string[]): string[] {
   const seen = new Set<string>();
   const twice = new Set<string>();
   for (const id of ids) (seen.has(id) ? twice : seen).add(id);
-  return [...twice];
+  return [...twice].sort();
+}
+
+/** Waits until the host is idle with the virtual clock at `untilMs` (time skipping stops there). */
+export async function runUntil(
+  stack: Pick<E2eStack, 'host' | 'clock'>,
+  untilMs: number,
+  timeoutMs = 60_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    await stack.host.waitForIdle(Math.max(1000, deadline - Date.now()));
+    const next = stack.clock.nextTimerAt();
+    if (stack.clock.now() >= untilMs || next === undefined || next > untilMs) return;
+    if (Date.now() > deadline) {
+      throw new Error(
+        `virtual clock at ${new Date(stack.clock.now()).toISOString()}, wanted ${new Date(untilMs).toISOString()}`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
