@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { HOUR, runUntil, startE2eStack, type E2eStack } from './harness';
+import type { Checkpoint } from '../../activities/contracts';
+import { HOUR, runUntil, startE2eStack, type E2eStack } from '../lib/stack-harness';
+
+/** The parts of GET /api/pipeline/status this test reads beyond the shared harness's view. */
+interface TwoDaysStatus {
+  runtimeStatus: string;
+  checkpoint: Checkpoint | null;
+  recentWindows: { contentType: string; windowStart: string; status: string; runs: number }[];
+}
 
 describe('two simulated days on the whole stack', () => {
   let stack: E2eStack;
@@ -24,7 +32,7 @@ describe('two simulated days on the whole stack', () => {
   });
 
   it('ends with exactly the ground-truth selection in the table', async () => {
-    const status = await stack.status();
+    const status = (await stack.status()) as unknown as TwoDaysStatus;
     const checkpoint = status.checkpoint;
     assert.ok(checkpoint, 'a checkpoint was saved');
     assert.equal(
@@ -37,7 +45,7 @@ describe('two simulated days on the whole stack', () => {
     const end = Date.parse(checkpoint.nextStart);
     assert.ok(end >= until - 2 * HOUR, `checkpoint ${checkpoint.nextStart} reached the end of the run`);
     const truth = stack.sim!.groundTruth(Date.parse(checkpoint.origin), end);
-    const rows = await stack.table();
+    const rows = await stack.rows();
     const ids = rows.map((r) => r.Id).sort();
     assert.equal(new Set(ids).size, ids.length, 'no duplicates');
     assert.ok(truth.ids.length > 20, `the run selected something (${truth.ids.length})`);
