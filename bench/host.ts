@@ -17,7 +17,7 @@ async function main(): Promise<void> {
   const sizes = (values.sizes ?? '1000,5000,10000').split(',').map(Number);
   const stateDir = mkdtempSync(join(tmpdir(), 'bench-host-'));
   const host = await startHost({
-    appEntry: resolve(__dirname, '..', 'test', 'host', 'fixtures', 'durable-app.ts'),
+    appEntry: resolve(__dirname, '..', 'test', 'local', 'host', 'fixtures', 'durable-app.ts'),
     port: 0,
     rpcPort: 0,
     stateDir,

@@ -1,8 +1,8 @@
 /** Soak form (`npm run soak`): two simulated days of a busier tenant with every fault on at doubled rates. */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { runAllFaults, type AllFaultsOutcome } from './lib/all-faults';
-import { duplicates } from './lib/stack';
+import { runAllFaults, type AllFaultsOutcome } from '../harness/all-faults';
+import { duplicates } from '../harness/resilience-stack';
 
 describe('soak: every fault at once, two simulated days, doubled rates', { timeout: 20 * 60_000 }, () => {
   let out: AllFaultsOutcome;

@@ -5,8 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { runAllFaults, type AllFaultsOutcome } from './lib/all-faults';
-import { duplicates, HOUR } from './lib/stack';
+import { runAllFaults, type AllFaultsOutcome } from '../harness/all-faults';
+import { duplicates, HOUR } from '../harness/resilience-stack';
 
 describe('every fault at once, twelve simulated hours', { timeout: 120_000 }, () => {
   let out: AllFaultsOutcome;

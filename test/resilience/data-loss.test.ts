@@ -17,7 +17,7 @@ import {
   startResilienceStack,
   type ResilienceStack,
   type StatusBody,
-} from './lib/stack';
+} from '../harness/resilience-stack';
 
 const DAY = 24 * HOUR;
 const EXPIRED_BLOBS = 2;

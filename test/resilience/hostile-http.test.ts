@@ -5,8 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { currentHour, HOUR, startResilienceStack, type ResilienceStack } from './lib/stack';
-import { rawRequest, type RawReply } from './lib/raw-http';
+import { currentHour, HOUR, startResilienceStack, type ResilienceStack } from '../harness/resilience-stack';
+import { rawRequest, type RawReply } from '../harness/raw-http';
 
 describe('hostile HTTP input', { timeout: 60_000 }, () => {
   let stack: ResilienceStack;

@@ -4,8 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { runKillBackfill } from './lib/kill-backfill';
-import { duplicates } from './lib/stack';
+import { runKillBackfill } from '../harness/kill-backfill';
+import { duplicates } from '../harness/resilience-stack';
 
 describe('soak: many SIGKILLs during a day-long backfill', { timeout: 30 * 60_000 }, () => {
   for (const seed of [101, 202, 303]) {

@@ -4,8 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { runKillBackfill } from './lib/kill-backfill';
-import { duplicates } from './lib/stack';
+import { runKillBackfill } from '../harness/kill-backfill';
+import { duplicates } from '../harness/resilience-stack';
 
 describe('SIGKILL at random moments during a backfill', { timeout: 90_000 }, () => {
   it('ends with exactly the ground truth of the range', async () => {

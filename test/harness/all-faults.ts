@@ -1,0 +1,81 @@
+/**
+ * Every fault the simulator offers, switched on together, for a stretch of simulated time under the virtual clock
+ * with time skipping: throttling (429 with and without Retry-After, 403 AF429 on blobs), server errors, timeouts
+ * (connections that hang and drop), a request budget smaller than the client's, duplicate records, duplicate and
+ * late listings, malformed blobs. Shared by the quick test and the soak.
+ */
+import type { FaultConfig } from '../../local/o365-sim';
+import {
+  HOUR,
+  runUntil,
+  startResilienceStack,
+  type ResilienceStack,
+  type StatusBody,
+} from './resilience-stack';
+
+export interface AllFaultsOutcome {
+  stack: ResilienceStack;
+  status: StatusBody;
+  origin: number;
+  end: number;
+  ids: string[];
+}
+
+export function allFaults(scale = 1, budgetPerMinute = 400, retryAfterShare = 0.5): Partial<FaultConfig> {
+  return {
+    latencyMs: { min: 1, max: 8 },
+    throttleRate: 0.05 * scale,
+    throttleRetryAfterShare: retryAfterShare,
+    retryAfterSeconds: 1,
+    blobThrottleAs403: true,
+    serverErrorRate: 0.04 * scale,
+    timeoutRate: 0.03 * scale,
+    // Real milliseconds before the connection drops without an answer.
+    timeoutMs: 300,
+    duplicateRecordRate: 0.1,
+    duplicateListingRate: 0.15,
+    relistAfterMinutes: 90,
+    lateListingRate: 0.15,
+    lateListingMinutes: 30,
+    malformedBlobRate: 0.05,
+    // Below what the client is told (O365_REQUESTS_PER_MINUTE 2000): the service's own limit throttles it.
+    requestBudgetPerMinute: budgetPerMinute,
+  };
+}
+
+/** Runs the loop from `hours` before t0 until `hours` after it, all faults on; the caller disposes the stack. */
+export async function runAllFaults(options: {
+  seed: number;
+  hours: number;
+  scale?: number;
+  /** The simulator's budget (the client is told 2000/min, so this one throttles it). */
+  budgetPerMinute?: number;
+  /** Share of throttled answers with Retry-After (without it the client backs off for real seconds). */
+  retryAfterShare?: number;
+  recordsPerHour: number;
+  timeoutMs: number;
+}): Promise<AllFaultsOutcome> {
+  const t0 = Math.floor(Date.now() / HOUR) * HOUR;
+  const origin = t0 - 2 * HOUR;
+  const until = t0 + options.hours * HOUR;
+  const stack = await startResilienceStack({
+    t0,
+    untilMs: until,
+    startFrom: origin,
+    sim: {
+      seed: options.seed,
+      // Content starts with the pipeline: a blob re-listed later would otherwise bring older records into range.
+      tenant: { recordsPerHour: options.recordsPerHour, recordsPerBlob: 20, contentStartMs: origin },
+      faults: allFaults(options.scale, options.budgetPerMinute, options.retryAfterShare),
+    },
+  });
+  try {
+    await runUntil(stack, until, options.timeoutMs);
+    const status = await stack.status();
+    const end = Date.parse(status.checkpoint!.nextStart);
+    return { stack, status, origin, end, ids: await stack.ids() };
+  } catch (error) {
+    await stack.dispose();
+    throw error;
+  }
+}

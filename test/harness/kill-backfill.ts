@@ -1,0 +1,166 @@
+/**
+ * The SIGKILL scenario, shared by the quick test and the soak: a backfill (POST /api/pipeline/rewind) over a range of
+ * hours while the host is killed with SIGKILL at random moments (seeded, so a failure can be replayed with the same
+ * seed) and restarted on the same state; at the end the table must equal the simulator's ground truth for the range.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startAzurite } from '../../local/azurite';
+import { VirtualClock } from '../../local/clock';
+import { startKustoLocal } from '../../local/kusto';
+import { startO365Sim, type GroundTruth } from '../../local/o365-sim';
+import { appSettings } from '../../local/stack';
+import { KustoSink } from '../../src/kusto';
+import { callHost, killHard, spawnChildHost, stopGently, type ChildHost } from './app-host-process';
+import { HOUR, TABLE } from './resilience-stack';
+
+const KEY = 'resilience-kill-key';
+
+export interface KillScenario {
+  seed: number;
+  kills: number;
+  hours: number;
+  /** Simulator tenant volume. */
+  recordsPerHour: number;
+  recordsPerBlob: number;
+  timeoutMs: number;
+}
+
+export interface KillOutcome {
+  /** Content fetches counted by the simulator when each kill happened. */
+  killedAtFetch: number[];
+  /** Milliseconds after the chosen fetch at which each kill happened. */
+  killDelaysMs: number[];
+  runtimeStatus: string;
+  ids: string[];
+  truth: GroundTruth;
+}
+
+/** mulberry32: a tiny seeded PRNG, so kill moments are random but replayable. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+async function until(
+  condition: () => boolean | Promise<boolean>,
+  what: string,
+  deadline: number,
+): Promise<void> {
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
+
+export async function runKillBackfill(s: KillScenario): Promise<KillOutcome> {
+  const random = prng(s.seed);
+  const deadline = Date.now() + s.timeoutMs;
+  const stateDir = mkdtempSync(join(tmpdir(), 'o365-resilience-kill-'));
+  const t0 = Math.floor(Date.now() / HOUR) * HOUR;
+  const from = t0 - (s.hours + 2) * HOUR;
+  const to = t0 - 2 * HOUR;
+  const clock = new VirtualClock(t0);
+  const closers: (() => Promise<unknown>)[] = [];
+  let host: ChildHost | undefined;
+  try {
+    const azurite = await startAzurite({
+      location: join(stateDir, 'azurite'),
+      blobPort: 0,
+      queuePort: 0,
+      tablePort: 0,
+    });
+    closers.push(() => azurite.close());
+    const sim = await startO365Sim({
+      port: 0,
+      clock,
+      seed: s.seed,
+      tenant: { recordsPerHour: s.recordsPerHour, recordsPerBlob: s.recordsPerBlob },
+      // Real latency, so a window lasts long enough to be interrupted anywhere in it.
+      faults: { latencyMs: { min: 5, max: 25 } },
+    });
+    closers.push(() => sim.close());
+    const kusto = await startKustoLocal({ port: 0, stateDir: join(stateDir, 'kusto'), clock });
+    closers.push(() => kusto.close());
+    const env: Record<string, string> = {
+      ...appSettings(
+        {},
+        { o365: sim, kustoUrl: kusto.url, storageConnectionString: azurite.connectionString },
+      ),
+      PIPELINE_WINDOW_MINUTES: '60',
+      PIPELINE_SETTLE_MINUTES: '5',
+      PIPELINE_RELIST_OVERLAP_MINUTES: '120',
+      KUSTO_INGESTION_MODE: 'streaming',
+    };
+    const sink = new KustoSink({
+      clusterUrl: kusto.url,
+      ingestUrl: kusto.url,
+      database: env.KUSTO_DATABASE,
+      table: TABLE,
+      ingestionMode: 'streaming',
+    });
+    closers.unshift(() => sink.close());
+    const hostState = join(stateDir, 'host');
+    const fetches = (): number => sim.counters().requests.content;
+
+    host = await spawnChildHost(hostState, t0, env, KEY);
+    const started = await callHost(host, KEY, 'POST', '/api/pipeline/rewind', {
+      from: new Date(from).toISOString(),
+      to: new Date(to).toISOString(),
+    });
+    if (started.status !== 202)
+      throw new Error(`rewind answered ${started.status}: ${JSON.stringify(started.body)}`);
+    const instanceId = (started.body as { instanceId: string }).instanceId;
+    const blobsInRange = sim.groundTruth(from, to).contentBlobs;
+
+    const killedAtFetch: number[] = [];
+    const killDelaysMs: number[] = [];
+    const instanceStatus = async (): Promise<string> => {
+      const reply = await callHost(
+        host!,
+        KEY,
+        'GET',
+        `/runtime/webhooks/durabletask/instances/${instanceId}`,
+      );
+      return (reply.body as { runtimeStatus?: string } | undefined)?.runtimeStatus ?? `HTTP ${reply.status}`;
+    };
+    for (let k = 0; k < s.kills; k++) {
+      // Spread the kills over the backfill: wait for a random number of fetches, then a random extra delay, so
+      // kills land while listing, fetching, correlating, ingesting and saving ledger entries.
+      const step = Math.max(1, Math.round((blobsInRange / (s.kills + 1)) * (0.3 + 0.7 * random())));
+      const target = fetches() + step;
+      let done = false;
+      await until(
+        async () => fetches() >= target || (done = (await instanceStatus()) === 'Completed'),
+        `content fetch ${target}`,
+        deadline,
+      );
+      if (done) break;
+      const delay = Math.floor(random() * 150);
+      await new Promise((r) => setTimeout(r, delay));
+      await killHard(host);
+      killedAtFetch.push(fetches());
+      killDelaysMs.push(delay);
+      host = await spawnChildHost(hostState, t0, env, KEY);
+    }
+    let runtimeStatus = '';
+    await until(
+      async () => ['Completed', 'Failed', 'Terminated'].includes((runtimeStatus = await instanceStatus())),
+      'the backfill to finish',
+      deadline,
+    );
+    const ids = (await sink.query<{ Id: string }>(`${TABLE} | project Id`)).map((r) => r.Id).sort();
+    return { killedAtFetch, killDelaysMs, runtimeStatus, ids, truth: sim.groundTruth(from, to) };
+  } finally {
+    if (host) await stopGently(host);
+    for (const close of closers) await close().catch(() => undefined);
+    rmSync(stateDir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,225 @@
+/**
+ * Ingestion into the local Kusto endpoint with the real azure-kusto-ingest clients: streaming (mapping applied,
+ * streaming policy enforced), queued through Azurite (ingest-by tags, ingestIfNotExists, status queues, inline and
+ * named mappings), and persistence of everything across a restart.
+ */
+import {
+  CompressionType,
+  DataFormat,
+  IngestClient,
+  IngestionProperties,
+  IngestStatusQueues,
+  ReportLevel,
+  ReportMethod,
+  StreamDescriptor,
+  StreamingIngestClient,
+} from 'azure-kusto-ingest';
+import { strict as assert } from 'node:assert';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { gzipSync } from 'node:zlib';
+import { after, before, describe, it } from 'node:test';
+import { type RunningAzurite, startAzurite } from '../../../local/azurite';
+import { DB, type Harness, oneApiError, startHarness } from '../../harness/kusto-local';
+
+/**
+ * Every message on a status queue. The SDK's `pop(n)` takes only one message per call when there is a single queue
+ * (its per-queue share is the queue count), so this pops until the queue is empty.
+ */
+async function popAll(queue: { pop(n?: number): Promise<unknown[]> }): Promise<Record<string, unknown>[]> {
+  const all: Record<string, unknown>[] = [];
+  for (;;) {
+    const batch = (await queue.pop(1)) as Record<string, unknown>[];
+    if (batch.length === 0) return all;
+    all.push(...batch);
+  }
+}
+
+const stream = (value: unknown): Readable =>
+  Readable.from([Buffer.from(typeof value === 'string' ? value : JSON.stringify(value))]);
+
+describe('local Kusto ingestion', { timeout: 60_000 }, () => {
+  let azurite: RunningAzurite;
+  let h: Harness;
+  let queued: IngestClient;
+
+  let azuriteDir: string;
+
+  before(async () => {
+    azuriteDir = await mkdtemp(join(tmpdir(), 'kusto-local-azurite-'));
+    azurite = await startAzurite({ location: azuriteDir, blobPort: 0, queuePort: 0, tablePort: 0 });
+    h = await startHarness({ azurite, queuePollMs: 0 });
+    // autoCorrectEndpoint=false: the ingest client must not prefix the IP host with "ingest-".
+    queued = new IngestClient(h.kcsb(), undefined, false);
+  });
+  after(async () => {
+    queued?.close();
+    await h?.close();
+    await azurite?.close();
+    if (azuriteDir) await rm(azuriteDir, { recursive: true, force: true });
+  });
+
+  it('streaming ingestion applies the named mapping and needs the streaming policy', async () => {
+    await h.mgmt('.create-merge table S (Id:string, At:datetime, N:long, Raw:dynamic)');
+    await h.mgmt(
+      `.create-or-alter table S ingestion json mapping 'SMap' '[{"column":"Id","path":"$.id"},{"column":"At","path":"$.ts","datatype":"datetime"},{"column":"N","path":"$.nested.n"},{"column":"Raw","path":"$"}]'`,
+    );
+    const client = new StreamingIngestClient(h.kcsb());
+    try {
+      const props = new IngestionProperties({
+        database: DB,
+        table: 'S',
+        format: DataFormat.JSON,
+        ingestionMappingReference: 'SMap',
+      });
+      const records =
+        '{"id":"s1","ts":"2025-01-02T03:04:05Z","nested":{"n":"42"}}\n{"id":"s2","ts":"not a date","nested":{}}\n';
+      await assert.rejects(client.ingestFromStream(stream(records), props), (e: unknown) => {
+        assert.equal(oneApiError(e)?.code, 'BadRequest_StreamingIngestionPolicyNotEnabled');
+        return true;
+      });
+      await h.mgmt('.alter table S policy streamingingestion enable');
+      await client.ingestFromStream(stream(records), props);
+    } finally {
+      client.close();
+    }
+    assert.deepEqual(await h.query('S | project Id, At, N | order by Id asc'), [
+      { Id: 's1', At: new Date('2025-01-02T03:04:05Z'), N: 42 },
+      { Id: 's2', At: null, N: null },
+    ]);
+    const [raw] = await h.query('S | where Id == "s1" | project Raw');
+    assert.deepEqual(raw!.Raw, { id: 's1', ts: '2025-01-02T03:04:05Z', nested: { n: '42' } });
+  });
+
+  it('.get ingestion resources points at Azurite with SAS', async () => {
+    const rows = await h.mgmt('.get ingestion resources');
+    const byType = new Map(rows.map((r) => [r.ResourceTypeName, String(r.StorageRoot)]));
+    assert.ok(byType.get('SecuredReadyForAggregationQueue')!.startsWith(`${azurite.queueUrl}/`));
+    assert.ok(byType.get('TempStorage')!.startsWith(`${azurite.blobUrl}/`));
+    assert.match(byType.get('TempStorage')!, /[?&]sig=/);
+    for (const type of ['FailedIngestionsQueue', 'SuccessfulIngestionsQueue', 'IngestionsStatusTable'])
+      assert.ok(byType.has(type), type);
+  });
+
+  it('queued ingestion lands after a drain, tags the extent and reports success', async () => {
+    await h.mgmt('.create-merge table Q (Id:string, N:long)');
+    const props = new IngestionProperties({
+      database: DB,
+      table: 'Q',
+      format: DataFormat.MULTIJSON,
+      ingestByTags: ['first'],
+      dropByTags: ['2025-06-01'],
+      reportLevel: ReportLevel.FailuresAndSuccesses,
+      reportMethod: ReportMethod.Queue,
+    });
+    const result = await queued.ingestFromStream(
+      stream([
+        { Id: 'q1', N: 1 },
+        { Id: 'q2', N: 2 },
+      ]),
+      props,
+    );
+    assert.equal(
+      (result as unknown as { ingestionStatus: { Status: string } }).ingestionStatus.Status,
+      'Queued',
+    );
+    assert.deepEqual(await h.query('Q | count'), [{ Count: 0 }], 'nothing lands before the queue is drained');
+    assert.equal(await h.kusto.drainQueuedIngestion(), 1);
+    assert.deepEqual(await h.query('Q | summarize sum(N), count()'), [{ sum_N: 3, count_: 2 }]);
+    const extents = await h.mgmt('.show table Q extents');
+    assert.equal(extents.length, 1);
+    assert.deepEqual(String(extents[0]!.Tags).split('\r\n').sort(), [
+      'drop-by:2025-06-01',
+      'ingest-by:first',
+    ]);
+    assert.equal(extents[0]!.RowCount, 2);
+    const successes = await popAll(new IngestStatusQueues(queued).success);
+    assert.deepEqual(
+      successes.map((s) => [s.Database, s.Table]),
+      [[DB, 'Q']],
+    );
+  });
+
+  it('a batch retried three times with the same ingest-by tag and ingestIfNotExists lands once', async () => {
+    await h.mgmt('.create-merge table Once (Id:string)');
+    const props = new IngestionProperties({
+      database: DB,
+      table: 'Once',
+      format: DataFormat.MULTIJSON,
+      ingestByTags: ['batch-7'],
+      ingestIfNotExists: JSON.stringify(['batch-7']) as unknown as string,
+      reportLevel: ReportLevel.FailuresAndSuccesses,
+      reportMethod: ReportMethod.Queue,
+    });
+    const batch = [{ Id: 'o1' }, { Id: 'o2' }, { Id: 'o3' }];
+    await queued.ingestFromStream(stream(batch), props);
+    assert.equal(await h.kusto.drainQueuedIngestion(), 1);
+    // Two retries, the second after a "crash" in which the caller never learned the first had landed.
+    await queued.ingestFromStream(stream(batch), props);
+    await queued.ingestFromStream(stream(batch), props);
+    assert.equal(await h.kusto.drainQueuedIngestion(), 0, 'retries are skipped, not ingested');
+    assert.deepEqual(await h.query('Once | count'), [{ Count: 3 }]);
+    assert.equal((await h.mgmt(".show table Once extents where tags has 'ingest-by:batch-7'")).length, 1);
+    const failures = await popAll(new IngestStatusQueues(queued).failure);
+    const skipped = failures.filter((f) => f.Table === 'Once');
+    assert.equal(skipped.length, 2);
+    for (const f of skipped) assert.equal(f.ErrorCode, 'Skipped_IngestByTagAlreadyExists');
+  });
+
+  it('a queued batch for a missing table is reported on the failure queue and not retried', async () => {
+    const props = new IngestionProperties({ database: DB, table: 'Missing', format: DataFormat.MULTIJSON });
+    await queued.ingestFromStream(stream([{ Id: 'x' }]), props);
+    assert.equal(await h.kusto.drainQueuedIngestion(), 0);
+    const failures = await popAll(new IngestStatusQueues(queued).failure);
+    assert.ok(failures.some((f) => f.Table === 'Missing' && /Missing/.test(String(f.Details))));
+    assert.equal(await h.kusto.drainQueuedIngestion(), 0, 'the failed message is gone from the queue');
+  });
+
+  it('queued ingestion applies a named mapping to a gzip-compressed file', async () => {
+    await h.mgmt('.create-merge table G (Id:string, At:datetime)');
+    await h.mgmt(
+      `.create-or-alter table G ingestion json mapping 'GMap' '[{"column":"Id","path":"$.key"},{"column":"At","path":"$.when"}]'`,
+    );
+    const props = new IngestionProperties({
+      database: DB,
+      table: 'G',
+      format: DataFormat.JSON,
+      ingestionMappingReference: 'GMap',
+    });
+    const body = gzipSync(
+      Buffer.from('{"key":"g1","when":"2025-03-01T00:00:00Z"}\n{"key":"g2","when":"2025-03-02T00:00:00Z"}\n'),
+    );
+    await queued.ingestFromStream(
+      new StreamDescriptor(Readable.from([body]), undefined, CompressionType.GZIP),
+      props,
+    );
+    assert.equal(await h.kusto.drainQueuedIngestion(), 1);
+    assert.deepEqual(await h.query('G | order by At asc | project Id, At'), [
+      { Id: 'g1', At: new Date('2025-03-01T00:00:00Z') },
+      { Id: 'g2', At: new Date('2025-03-02T00:00:00Z') },
+    ]);
+  });
+
+  it('tables, mappings, functions, extents and rows survive a restart', async () => {
+    await h.mgmt('.create-or-alter function OnceIds() { Once | project Id }');
+    await h.restart({ azurite, queuePollMs: 0 });
+    queued.close();
+    queued = new IngestClient(h.kcsb(), undefined, false);
+    assert.deepEqual(await h.query('OnceIds | order by Id asc'), [{ Id: 'o1' }, { Id: 'o2' }, { Id: 'o3' }]);
+    assert.equal((await h.mgmt('.show table S ingestion json mappings'))[0]!.Name, 'SMap');
+    assert.equal((await h.mgmt(".show table Once extents where tags has 'ingest-by:batch-7'")).length, 1);
+    // ingestIfNotExists still holds after the restart.
+    const props = new IngestionProperties({
+      database: DB,
+      table: 'Once',
+      format: DataFormat.MULTIJSON,
+      ingestByTags: ['batch-7'],
+      ingestIfNotExists: JSON.stringify(['batch-7']) as unknown as string,
+    });
+    await queued.ingestFromStream(stream([{ Id: 'o1' }]), props);
+    assert.equal(await h.kusto.drainQueuedIngestion(), 0);
+    assert.deepEqual(await h.query('Once | count'), [{ Count: 3 }]);
+  });
+});

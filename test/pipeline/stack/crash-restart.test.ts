@@ -1,0 +1,156 @@
+/**
+ * DESIGN §10: killing the host at any point and restarting it ends with exactly the same table as an uninterrupted
+ * run. The host runs as the CLI in a child process (virtual clock standing still at t0, so the backlog is the whole
+ * job) and is SIGKILLed twice while content blobs are being fetched, i.e. in the middle of a window, and once just
+ * after a window's rows reached the table; the stand-ins run in this process and outlive it.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { startAzurite, type RunningAzurite } from '../../../local/azurite';
+import { VirtualClock } from '../../../local/clock';
+import { startKustoLocal, type RunningKustoLocal } from '../../../local/kusto';
+import { startO365Sim, type RunningSim } from '../../../local/o365-sim';
+import { appSettings } from '../../../local/stack';
+import { KustoSink } from '../../../src/kusto';
+import { callHost, killHard, spawnChildHost, type ChildHost } from '../../harness/app-host-process';
+import {
+  BASE_SETTINGS,
+  currentHour,
+  duplicates,
+  HOUR,
+  SMALL_TENANT,
+  TABLE,
+  type PipelineStatus,
+} from '../../harness/stack-harness';
+
+const KEY = 'e2e-crash-restart-key';
+
+const spawnHost = (stateDir: string, t0: number, env: Record<string, string>): Promise<ChildHost> =>
+  spawnChildHost(stateDir, t0, env, KEY);
+const call = (host: ChildHost, method: string, path: string, body?: unknown) =>
+  callHost(host, KEY, method, path, body);
+
+async function until(
+  condition: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 60_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
+
+describe('host SIGKILLed in the middle of windows and restarted', () => {
+  const stateDir = mkdtempSync(join(tmpdir(), 'o365-e2e-crash-'));
+  let t0: number;
+  let origin: number;
+  let azurite: RunningAzurite;
+  let sim: RunningSim;
+  let kusto: RunningKustoLocal;
+  let host: ChildHost | undefined;
+  let sink: KustoSink;
+  let status: PipelineStatus;
+  let rows: { Id: string }[];
+  const kills: number[] = [];
+
+  before(async () => {
+    t0 = currentHour();
+    origin = t0 - 10 * HOUR;
+    const clock = new VirtualClock(t0);
+    azurite = await startAzurite({
+      location: join(stateDir, 'azurite'),
+      blobPort: 0,
+      queuePort: 0,
+      tablePort: 0,
+    });
+    sim = await startO365Sim({
+      port: 0,
+      clock,
+      seed: 21,
+      tenant: { ...SMALL_TENANT, contentStartMs: origin },
+      // Real latency so a window lasts long enough to be interrupted.
+      faults: { latencyMs: { min: 15, max: 30 } },
+    });
+    kusto = await startKustoLocal({ port: 0, stateDir: join(stateDir, 'kusto'), clock });
+    const env = {
+      ...appSettings(
+        {},
+        { o365: sim, kustoUrl: kusto.url, storageConnectionString: azurite.connectionString },
+      ),
+      ...BASE_SETTINGS,
+    };
+    sink = new KustoSink({
+      clusterUrl: kusto.url,
+      ingestUrl: kusto.url,
+      database: env.KUSTO_DATABASE!,
+      table: TABLE,
+      ingestionMode: 'streaming',
+    });
+    const hostState = join(stateDir, 'host');
+    const fetches = (): number => sim.counters().requests.content;
+
+    host = await spawnHost(hostState, t0, env);
+    const started = await call(host, 'POST', '/api/pipeline/start', {
+      startFrom: new Date(origin).toISOString(),
+    });
+    assert.equal(started.status, 202, JSON.stringify(started.body));
+    // Kill while blobs of a window are being fetched (4 blobs an hour: fetch 6 is inside the second window).
+    for (const atFetch of [6, 19]) {
+      await until(() => fetches() >= atFetch, `content fetch ${atFetch}`);
+      await killHard(host);
+      kills.push(fetches());
+      host = await spawnHost(hostState, t0, env);
+    }
+    // And right after a window's rows landed in the table, before its ledger entry and checkpoint are saved: the
+    // restarted window must not ingest them again.
+    const rowCount = async (): Promise<number> =>
+      (await sink.query<{ n: number }>(`${TABLE} | count | project n = Count`))[0]?.n ?? 0;
+    const landed = await rowCount();
+    await until(async () => (await rowCount()) > landed, 'the next ingestion');
+    await killHard(host);
+    kills.push(fetches());
+    host = await spawnHost(hostState, t0, env);
+    await until(async () => {
+      const reply = await call(host!, 'GET', '/api/pipeline/status');
+      return (reply.body as PipelineStatus).loop?.state === 'waiting';
+    }, 'the loop to catch up');
+    status = (await call(host, 'GET', '/api/pipeline/status')).body as PipelineStatus;
+    rows = await sink.query<{ Id: string }>(`${TABLE} | project Id`);
+  });
+
+  after(async () => {
+    if (host) {
+      host.proc.kill('SIGTERM');
+      const grace = setTimeout(() => host?.proc.kill('SIGKILL'), 5000);
+      await host.exited;
+      clearTimeout(grace);
+    }
+    await sink?.close().catch(() => undefined);
+    await kusto?.close();
+    await sim?.close();
+    await azurite?.close();
+    rmSync(stateDir, { recursive: true, force: true });
+  });
+
+  it('was really interrupted mid-backlog', () => {
+    assert.equal(kills.length, 3);
+    const blobs = sim.groundTruth(origin, t0).contentBlobs;
+    assert.ok(kills[2]! < blobs, `the last kill (${kills[2]} fetches) came before the last blob (${blobs})`);
+  });
+
+  it('ends with exactly the ground-truth selection, nothing lost, nothing twice', () => {
+    const end = Date.parse(status.checkpoint!.nextStart);
+    assert.equal(end, t0 - HOUR, 'caught up to the last settled window');
+    const ids = rows.map((r) => r.Id);
+    assert.deepEqual(duplicates(ids), []);
+    const truth = sim.groundTruth(origin, end);
+    assert.ok(truth.ids.length > 10);
+    assert.deepEqual(ids.sort(), truth.ids);
+    assert.equal(status.checkpoint!.windowsDone, (end - origin) / HOUR);
+  });
+});

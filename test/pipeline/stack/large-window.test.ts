@@ -1,0 +1,68 @@
+/**
+ * A window with more blobs than one fetch batch: the window fans out through fetchBatch child orchestrations (so its
+ * own history stays bounded), every blob is archived raw once, large selections travel by pointer, and the table
+ * holds exactly the ground truth.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { PIPELINE_INSTANCE_ID } from '../../../activities/contracts';
+import { DEFAULT_FETCH_BATCH_SIZE } from '../../../orchestrators/processWindow';
+import { windowInstanceId } from '../../../orchestrators/windows';
+import { duplicatesIn, MINUTE, startPipelineHost, type PipelineHost } from '../../harness/pipeline-host';
+
+describe('a window larger than one fetch batch', () => {
+  let p: PipelineHost;
+  let start: number;
+  let end: number;
+
+  before(async () => {
+    p = await startPipelineHost({
+      sim: { seed: 9, tenant: { recordsPerHour: 2_100, recordsPerBlob: 10, userReportedShare: 0.8 } },
+    });
+    // Exactly one whole window is due: [t0 − 65 min, t0 − 5 min).
+    start = p.t0 - 65 * MINUTE;
+    end = start + 60 * MINUTE;
+    const started = await p.call('POST', '/api/pipeline/start', { startFrom: new Date(start).toISOString() });
+    assert.equal(started.status, 202, JSON.stringify(started.body));
+    await p.driveUntil(p.t0);
+  });
+  after(async () => {
+    await p?.dispose();
+  });
+
+  it('processed the window through fetchBatch children of at most one batch each', async () => {
+    const truth = p.stack.sim!.groundTruth(start, end);
+    assert.ok(truth.contentBlobs > DEFAULT_FETCH_BATCH_SIZE, `${truth.contentBlobs} blobs`);
+    const windowId = windowInstanceId(PIPELINE_INSTANCE_ID, 'Audit.General', start);
+    const batches = Math.ceil(truth.contentBlobs / DEFAULT_FETCH_BATCH_SIZE);
+    let fetched = 0;
+    for (let i = 0; i < batches; i++) {
+      const child = (await p.stack.host.waitForStatus(`${windowId}-batch${i}`, ['Completed'], 5_000)) as {
+        output: unknown[];
+      };
+      assert.ok(child.output.length <= DEFAULT_FETCH_BATCH_SIZE);
+      fetched += child.output.length;
+    }
+    assert.equal(fetched, truth.contentBlobs);
+    const status = await p.status();
+    assert.equal(status.checkpoint?.windowsDone, 1);
+    assert.equal(status.checkpoint?.totals.fetched, truth.contentBlobs);
+  });
+
+  it('archived every blob raw, once', async () => {
+    const truth = p.stack.sim!.groundTruth(start, end);
+    const raw = await p.archive().list('raw/Audit.General/');
+    assert.equal(raw.length, truth.contentBlobs);
+  });
+
+  it('passed large selections by pointer', async () => {
+    const pointers = (await p.archive().list('selections/')).filter((n) => !n.includes('_window-rows'));
+    assert.ok(pointers.length > 0, 'some selection was too large to travel inline');
+  });
+
+  it('holds exactly the ground truth, no duplicates', async () => {
+    const ids = await p.tableIds();
+    assert.deepEqual(duplicatesIn(ids), []);
+    assert.deepEqual(ids, p.stack.sim!.groundTruth(start, end).ids);
+  });
+});
