@@ -8,12 +8,18 @@
  * the same tag, which the cluster skips; a batch with different rows (a new rule onboarded) gets a new tag.
  */
 import { createHash } from 'node:crypto';
+import type { KustoSink } from '../src/kusto';
 import type { AlertRow } from '../src/kusto/schema';
-import { getArchive, getKustoSink } from '../src/runtime';
-import type { IngestWindowInput, IngestWindowOutput } from './contracts';
-import type { WindowRowsDocument } from './correlateWindow';
-import { getDocument } from './documents';
-import { recentlyQueuedIds, recordQueuedBatch } from './recentIngestions';
+import type { PipelineState } from '../src/pipeline/state';
+
+export interface IngestWindowInput {
+  rowsDocument: string;
+}
+
+export interface IngestWindowOutput {
+  ingested: number;
+  duplicateRecords: number;
+}
 
 /** First row per Id wins (rows arrive in listing order, so the earliest blob's copy is kept). */
 export function uniqueById(rows: AlertRow[]): { unique: AlertRow[]; duplicates: number } {
@@ -34,28 +40,33 @@ export function contentTag(rows: AlertRow[]): string {
   return `rows-${createHash('sha256').update(ids.join('\n')).digest('hex').slice(0, 40)}`;
 }
 
-export async function ingestWindow(input: IngestWindowInput): Promise<IngestWindowOutput> {
-  const archive = await getArchive();
-  const doc = await getDocument<WindowRowsDocument>(archive, input.rowsDocument);
-  const { unique, duplicates } = uniqueById(doc.rows);
-  if (unique.length === 0) return { ingested: 0, duplicateRecords: duplicates };
-  const sink = getKustoSink();
-  await sink.ensureTable();
-  const existing = await sink.existingIds(unique.map((r) => String(r.Id)));
-  // Queued rows of the last minutes are not queryable yet: their Ids are kept in the archive (recentIngestions.ts).
-  // Read in streaming mode too: a streaming sink may fall back to queued for a batch.
-  const queued = await recentlyQueuedIds(archive, Date.now());
-  const fresh = unique.filter((r) => !existing.has(String(r.Id)) && !queued.has(String(r.Id)));
-  if (fresh.length === 0) return { ingested: 0, duplicateRecords: duplicates + unique.length };
-  const tag = contentTag(fresh);
-  const result = await sink.ingestRows(fresh, tag);
-  if (result.mode === 'queued') {
-    await recordQueuedBatch(
-      archive,
-      tag,
-      fresh.map((r) => String(r.Id)),
-      Date.now(),
-    );
-  }
-  return { ingested: result.rows, duplicateRecords: duplicates + unique.length - fresh.length };
+export function ingestWindowActivity(deps: {
+  state: () => Promise<PipelineState>;
+  sink: () => KustoSink;
+  /** Wall time: the cluster batches queued rows in wall time. */
+  now: () => number;
+}) {
+  return async function ingestWindow(input: IngestWindowInput): Promise<IngestWindowOutput> {
+    const state = await deps.state();
+    const doc = await state.readWindowRowsAt(input.rowsDocument);
+    const { unique, duplicates } = uniqueById(doc.rows);
+    if (unique.length === 0) return { ingested: 0, duplicateRecords: duplicates };
+    const sink = deps.sink();
+    await sink.ensureTable();
+    const existing = await sink.existingIds(unique.map((r) => String(r.Id)));
+    // Read in streaming mode too: a streaming sink may fall back to queued for a batch.
+    const queued = await state.recentlyQueuedIds(deps.now());
+    const fresh = unique.filter((r) => !existing.has(String(r.Id)) && !queued.has(String(r.Id)));
+    if (fresh.length === 0) return { ingested: 0, duplicateRecords: duplicates + unique.length };
+    const tag = contentTag(fresh);
+    const result = await sink.ingestRows(fresh, tag);
+    if (result.mode === 'queued') {
+      await state.recordQueuedBatch(
+        tag,
+        fresh.map((r) => String(r.Id)),
+        deps.now(),
+      );
+    }
+    return { ingested: result.rows, duplicateRecords: duplicates + unique.length - fresh.length };
+  };
 }

@@ -1,51 +1,76 @@
 /**
- * Lists a window's content (from the re-list overlap on) and drops blobs the ledger already holds, so content that
- * became listable late is still processed while re-listed content costs list calls only.
+ * Lists a window's content (from the re-list overlap on, in slices the API accepts) and drops blobs a live run
+ * already processed, so content that became listable late is still processed while re-listed content costs list
+ * calls only.
  */
-import { getArchive, getO365Client } from '../src/runtime';
-import type { ContentToFetch, ListContentInput, ListContentOutput } from './contracts';
-import { readLedger } from './ledger';
+import type { ManagementApiClient } from '../src/o365';
+import type { ContentToFetch } from '../src/pipeline/model';
+import type { PipelineState } from '../src/pipeline/state';
+import { isoOf, listingSlices } from '../src/pipeline/windows';
 
-export async function listContent(input: ListContentInput): Promise<ListContentOutput> {
-  const client = await getO365Client();
-  const refs = await client.listContent(input.contentType, { start: input.listFrom, end: input.windowEnd });
-  const windowStartMs = Date.parse(input.windowStart);
-  const windowEndMs = Date.parse(input.windowEnd);
+export interface ListContentInput {
+  contentType: string;
+  /** Listing start (window start minus the re-list overlap). */
+  listFrom: string;
+  windowStart: string;
+  windowEnd: string;
+  /** Live windows skip contentIds the ledger already holds; rewinds re-fetch everything. */
+  skipKnown: boolean;
+}
 
-  const known = new Set<string>();
-  if (input.skipKnown) {
-    // Any window that can hold a blob created after listFrom starts after listFrom minus one window length
-    // (live windows have one length; late blobs are recorded in a window later than their creation).
-    const length = windowEndMs - windowStartMs;
-    const archive = await getArchive();
-    const entries = await readLedger(
-      archive,
-      input.contentType,
-      Date.parse(input.listFrom) - length,
-      windowEndMs,
-    );
-    // Only blobs a live run processed: a rewind's blobs never reached the live pending-alert store.
-    for (const entry of entries) for (const id of entry.liveContentIds ?? entry.contentIds) known.add(id);
-  }
+export interface ListContentOutput {
+  toFetch: ContentToFetch[];
+  listed: number;
+  alreadyProcessed: number;
+  lateContent: number;
+}
 
-  const seen = new Set<string>();
-  const toFetch: ContentToFetch[] = [];
-  let alreadyProcessed = 0;
-  let lateContent = 0;
-  for (const ref of refs) {
-    if (seen.has(ref.contentId)) continue;
-    seen.add(ref.contentId);
-    if (known.has(ref.contentId)) {
-      alreadyProcessed++;
-      continue;
+export function listContentActivity(deps: {
+  state: () => Promise<PipelineState>;
+  o365: () => Promise<ManagementApiClient>;
+}) {
+  return async function listContent(input: ListContentInput): Promise<ListContentOutput> {
+    const client = await deps.o365();
+    const listFromMs = Date.parse(input.listFrom);
+    const windowStartMs = Date.parse(input.windowStart);
+    const windowEndMs = Date.parse(input.windowEnd);
+    const refs = [];
+    for (const slice of listingSlices({ startMs: listFromMs, endMs: windowEndMs })) {
+      refs.push(
+        ...(await client.listContent(input.contentType, {
+          start: isoOf(slice.startMs),
+          end: isoOf(slice.endMs),
+        })),
+      );
     }
-    if (Date.parse(ref.contentCreated) < windowStartMs) lateContent++;
-    toFetch.push({
-      contentType: ref.contentType,
-      contentId: ref.contentId,
-      contentUri: ref.contentUri,
-      contentCreated: ref.contentCreated,
-    });
-  }
-  return { toFetch, listed: refs.length, alreadyProcessed, lateContent };
+
+    // Any window that can hold a blob created after listFrom starts after listFrom minus one window length (live
+    // windows have one length; late blobs are recorded in a window later than their creation).
+    const known = input.skipKnown
+      ? await (
+          await deps.state()
+        ).liveContentIds(input.contentType, listFromMs - (windowEndMs - windowStartMs), windowEndMs)
+      : new Set<string>();
+
+    const seen = new Set<string>();
+    const toFetch: ContentToFetch[] = [];
+    let alreadyProcessed = 0;
+    let lateContent = 0;
+    for (const ref of refs) {
+      if (seen.has(ref.contentId)) continue;
+      seen.add(ref.contentId);
+      if (known.has(ref.contentId)) {
+        alreadyProcessed++;
+        continue;
+      }
+      if (Date.parse(ref.contentCreated) < windowStartMs) lateContent++;
+      toFetch.push({
+        contentType: ref.contentType,
+        contentId: ref.contentId,
+        contentUri: ref.contentUri,
+        contentCreated: ref.contentCreated,
+      });
+    }
+    return { toFetch, listed: refs.length, alreadyProcessed, lateContent };
+  };
 }

@@ -1,240 +1,257 @@
 /**
  * The eternal loop (instance `o365-pipeline`): one window per generation, then continueAsNew carrying the checkpoint.
  *
- * Each generation: compute the next whole window from the orchestrator's clock; when caught up, sleep on a durable
- * timer; otherwise process the window for every content type (sub-orchestrations with deterministic ids), save the
- * checkpoint, and continue. A failing window is retried with backoff and shown in status; the checkpoint never moves
- * past it. A `stop` event ends the loop after the window in progress.
+ * A generation computes the next whole window from the orchestrator's clock. When caught up it sleeps on a durable
+ * timer; otherwise it processes the window for every content type, and then either advances the checkpoint or, when
+ * the window failed, backs off — the checkpoint never moves past a failed window. A `stop` event ends the loop after
+ * the window in progress. docs/architecture.md ("The live loop") tells the whole story.
  */
 import type { OrchestrationContext, Task } from 'durable-functions';
 import {
-  ActivityNames,
   OrchestratorNames,
   STOP_EVENT,
   addCounts,
   zeroCounts,
   type Checkpoint,
-  type LoadCheckpointInput,
-  type RecordWindowInput,
-  type SaveCheckpointInput,
-} from '../activities/contracts';
-import type { SavedCheckpoint } from '../activities/checkpoint';
+  type DataLossRange,
+  type LoopSettings,
+  type PipelineLoopInput,
+  type WindowCounts,
+} from '../src/pipeline/model';
+import { buildLoopStatus, pushFailure, type LastWindow, type LoopStatus } from '../src/pipeline/status';
+import { initialStart, isoOf, nextWindow, retryDelayMs, windowInstanceId } from '../src/pipeline/windows';
+import { call, errorMessage, settle, subOrchestrationTask } from './call';
 import type { ProcessWindowInput, ProcessWindowOutput } from './processWindow';
-import { activityRetry } from './retry';
-import { buildLoopStatus, pushFailure, type LastWindow, type LoopStatus, type WindowFailure } from './status';
-import { initialStart, nextWindow, retryDelayMs, windowInstanceId, type WindowSettings } from './windows';
+import { validateLoopInput } from './validate';
 
-export interface LoopSettings extends WindowSettings {
-  contentTypes: string[];
-  holdHours: number;
-  /** First window start when no checkpoint exists (ISO); default one window before now − settle delay. */
-  startFrom?: string;
-  batchSize?: number;
+/** How a generation ends: the status to show, and the next generation's input unless the loop stops. */
+interface GenerationEnd {
+  status: LoopStatus;
+  next?: PipelineLoopInput;
 }
 
-/** The loop's input: the settings from the starter, and what one generation hands to the next. */
-export interface PipelineLoopInput {
-  loopId: string;
-  settings: LoopSettings;
-  checkpoint?: Checkpoint;
-  attempt?: number;
-  recentFailures?: WindowFailure[];
-  lastWindow?: LastWindow;
-  pendingAlerts?: number;
+type Loop = PipelineLoopInput & { checkpoint: Checkpoint };
+type Window = Extract<ReturnType<typeof nextWindow>, { kind: 'window' }>;
+
+export function* pipelineLoop(ctx: OrchestrationContext): Generator<Task, LoopStatus | undefined, unknown> {
+  const input = validateLoopInput(ctx.df.getInput<PipelineLoopInput>());
+  const loop: Loop = {
+    ...input,
+    checkpoint: input.checkpoint ?? (yield* loadOrCreateCheckpoint(ctx, input)),
+  };
+  const stop = ctx.df.waitForExternalEvent(STOP_EVENT);
+  const next = nextWindow(Date.parse(loop.checkpoint.nextStart), nowMs(ctx), loop.settings);
+
+  let end: GenerationEnd;
+  if (next.kind === 'caughtUp') {
+    end = yield* sleepUntilDue(ctx, loop, next.wakeAtMs, stop);
+  } else {
+    const run = yield* runWindow(ctx, loop, next, stop);
+    end = run.ok
+      ? yield* advanceCheckpoint(ctx, loop, next, run, stop)
+      : yield* backOffAfterFailure(ctx, loop, next, run.error, run.stopSeen, stop);
+  }
+
+  ctx.df.setCustomStatus(end.status);
+  if (!end.next) return end.status;
+  ctx.df.continueAsNew(end.next);
+  return undefined;
 }
 
-export function freshCheckpoint(loopId: string, nowMs: number, settings: LoopSettings): Checkpoint {
+function nowMs(ctx: OrchestrationContext): number {
+  return ctx.df.currentUtcDateTime.getTime();
+}
+
+export function freshCheckpoint(loopId: string, now: number, settings: LoopSettings): Checkpoint {
   const startFromMs = settings.startFrom ? Date.parse(settings.startFrom) : undefined;
-  const start = new Date(initialStart(nowMs, settings, startFromMs)).toISOString();
+  const start = isoOf(initialStart(now, settings, startFromMs));
   return {
     loopId,
     nextStart: start,
     origin: start,
-    updatedAt: new Date(nowMs).toISOString(),
+    updatedAt: isoOf(now),
     windowsDone: 0,
     totals: zeroCounts(),
     dataLoss: [],
   };
 }
 
-export function* pipelineLoop(ctx: OrchestrationContext): Generator<Task, LoopStatus | undefined, unknown> {
-  const input = ctx.df.getInput<PipelineLoopInput>();
-  const { loopId, settings } = input;
-  const retry = activityRetry();
-  const nowMs = ctx.df.currentUtcDateTime.getTime();
+function* loadOrCreateCheckpoint(
+  ctx: OrchestrationContext,
+  input: PipelineLoopInput,
+): Generator<Task, Checkpoint, unknown> {
+  const stored = yield* call(ctx, 'loadCheckpoint', { loopId: input.loopId });
+  return stored ?? freshCheckpoint(input.loopId, nowMs(ctx), input.settings);
+}
 
-  let checkpoint = input.checkpoint;
-  if (!checkpoint) {
-    const stored = (yield ctx.df.callActivityWithRetry(ActivityNames.loadCheckpoint, retry, {
-      loopId,
-    } satisfies LoadCheckpointInput)) as Checkpoint | null;
-    checkpoint = stored ?? freshCheckpoint(loopId, nowMs, settings);
+/** The fields every status of this generation shares. */
+function statusOf(
+  ctx: OrchestrationContext,
+  loop: Loop,
+  fields: Partial<LoopStatus> & Pick<LoopStatus, 'state'>,
+) {
+  return buildLoopStatus(
+    {
+      loopId: loop.loopId,
+      lastWindow: loop.lastWindow,
+      pendingAlerts: loop.pendingAlerts ?? 0,
+      recentFailures: loop.recentFailures ?? [],
+      ...fields,
+    },
+    loop.checkpoint,
+    nowMs(ctx),
+  );
+}
+
+function* sleepUntilDue(
+  ctx: OrchestrationContext,
+  loop: Loop,
+  wakeAtMs: number,
+  stop: Task,
+): Generator<Task, GenerationEnd, unknown> {
+  ctx.df.setCustomStatus(statusOf(ctx, loop, { state: 'waiting', nextWakeAt: isoOf(wakeAtMs) }));
+  const timer = ctx.df.createTimer(new Date(wakeAtMs));
+  if ((yield ctx.df.Task.any([timer, stop])) === stop) {
+    timer.cancel();
+    return { status: statusOf(ctx, loop, { state: 'stopped' }) };
   }
-  const attempt = input.attempt ?? 1;
-  let recentFailures = input.recentFailures ?? [];
-  const common = {
-    loopId,
-    lastWindow: input.lastWindow,
-    pendingAlerts: input.pendingAlerts ?? 0,
-    recentFailures,
-  };
-  const stop = ctx.df.waitForExternalEvent(STOP_EVENT);
-  const next = nextWindow(Date.parse(checkpoint.nextStart), nowMs, settings);
+  return { status: statusOf(ctx, loop, { state: 'waiting' }), next: { ...loop } };
+}
 
-  if (next.kind === 'caughtUp') {
-    const wakeAt = new Date(next.wakeAtMs).toISOString();
-    ctx.df.setCustomStatus(
-      buildLoopStatus({ ...common, state: 'waiting', nextWakeAt: wakeAt }, checkpoint, nowMs),
-    );
-    const timer = ctx.df.createTimer(new Date(next.wakeAtMs));
-    const winner = yield ctx.df.Task.any([timer, stop]);
-    if (winner === stop) {
-      timer.cancel();
-      const stopped = buildLoopStatus({ ...common, state: 'stopped' }, checkpoint, nowMs);
-      ctx.df.setCustomStatus(stopped);
-      return stopped;
-    }
-    ctx.df.continueAsNew({ ...input, checkpoint } satisfies PipelineLoopInput);
-    return undefined;
-  }
+type WindowRun =
+  | { ok: true; results: ProcessWindowOutput[]; stopSeen: boolean; dataLoss?: DataLossRange[] }
+  | { ok: false; error: string; stopSeen: boolean };
 
-  const { window } = next;
-  const startIso = new Date(window.startMs).toISOString();
-  const endIso = new Date(window.endMs).toISOString();
+/** Every content type's window as a sub-orchestration; a stop event arriving meanwhile is noted, not obeyed yet. */
+function* runWindow(
+  ctx: OrchestrationContext,
+  loop: Loop,
+  next: Window,
+  stop: Task,
+): Generator<Task, WindowRun, unknown> {
+  const attempt = loop.attempt ?? 1;
+  const start = isoOf(next.window.startMs);
+  const end = isoOf(next.window.endMs);
   const dataLoss = next.dataLoss
     ? [
         {
-          from: new Date(next.dataLoss.startMs).toISOString(),
-          to: new Date(next.dataLoss.endMs).toISOString(),
+          from: isoOf(next.dataLoss.startMs),
+          to: isoOf(next.dataLoss.endMs),
           reason: 'checkpoint older than the 7-day retention: this range can no longer be listed',
         },
       ]
     : undefined;
   ctx.df.setCustomStatus(
-    buildLoopStatus(
-      { ...common, state: 'processing', currentWindow: { start: startIso, end: endIso, attempt } },
-      checkpoint,
-      nowMs,
-    ),
+    statusOf(ctx, loop, { state: 'processing', currentWindow: { start, end, attempt } }),
   );
 
-  const work = ctx.df.Task.all(
-    settings.contentTypes.map((contentType) =>
-      ctx.df.callSubOrchestrator(
-        OrchestratorNames.processWindow,
-        {
-          runId: loopId,
-          kind: 'live',
-          contentType,
-          listFrom: new Date(Math.max(next.listFromMs, Date.parse(checkpoint.origin))).toISOString(),
-          windowStart: startIso,
-          windowEnd: endIso,
-          correlationId: loopId,
-          holdHours: settings.holdHours,
-          batchSize: settings.batchSize,
-          dataLoss,
-        } satisfies ProcessWindowInput,
-        windowInstanceId(loopId, contentType, window.startMs, attempt),
-      ),
-    ),
-  );
-  // The stop event may arrive while the window runs: note it, finish the window, then stop.
-  const first = yield ctx.df.Task.any([work, stop]);
-  const stopEventSeen = first === stop;
-  let results: ProcessWindowOutput[];
-  try {
-    results = (yield work) as ProcessWindowOutput[];
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    recentFailures = pushFailure(recentFailures, {
-      window: `${startIso}/${endIso}`,
-      attempt,
-      at: ctx.df.currentUtcDateTime.toISOString(),
-      error: message,
-    });
-    for (const contentType of settings.contentTypes) {
-      yield ctx.df.callActivityWithRetry(ActivityNames.recordWindow, retry, {
+  const children = loop.settings.contentTypes.map((contentType) =>
+    subOrchestrationTask<ProcessWindowInput, ProcessWindowOutput>(
+      ctx,
+      OrchestratorNames.processWindow,
+      {
+        runId: loop.loopId,
+        kind: 'live',
         contentType,
-        windowStart: startIso,
-        windowEnd: endIso,
-        contentIds: [],
-        run: {
-          instanceId: windowInstanceId(loopId, contentType, window.startMs, attempt),
-          kind: 'live',
-          at: ctx.df.currentUtcDateTime.toISOString(),
-          status: 'failed',
-          error: recentFailures[recentFailures.length - 1].error,
-        },
-      } satisfies RecordWindowInput);
-    }
-    const retryAtMs = ctx.df.currentUtcDateTime.getTime() + retryDelayMs(attempt);
-    ctx.df.setCustomStatus(
-      buildLoopStatus(
-        {
-          ...common,
-          recentFailures,
-          state: stopEventSeen ? 'stopped' : 'retrying',
-          currentWindow: { start: startIso, end: endIso, attempt },
-          nextWakeAt: new Date(retryAtMs).toISOString(),
-        },
-        checkpoint,
-        nowMs,
-      ),
-    );
-    if (stopEventSeen) return undefined;
-    const timer = ctx.df.createTimer(new Date(retryAtMs));
-    if ((yield ctx.df.Task.any([timer, stop])) === stop) {
-      timer.cancel();
-      return undefined;
-    }
-    ctx.df.continueAsNew({
-      ...input,
-      checkpoint,
-      attempt: attempt + 1,
-      recentFailures,
-    } satisfies PipelineLoopInput);
-    return undefined;
+        listFrom: isoOf(Math.max(next.listFromMs, Date.parse(loop.checkpoint.origin))),
+        windowStart: start,
+        windowEnd: end,
+        correlationId: loop.loopId,
+        holdHours: loop.settings.holdHours,
+        batchSize: loop.settings.batchSize,
+        dataLoss,
+      },
+      windowInstanceId(loop.loopId, contentType, next.window.startMs, attempt),
+    ),
+  );
+  const work = ctx.df.Task.all(children);
+  const stopSeen = (yield ctx.df.Task.any([work, stop])) === stop;
+  try {
+    return { ok: true, results: yield* settle(work, children), stopSeen, dataLoss };
+  } catch (error) {
+    return { ok: false, error: errorMessage(error), stopSeen };
   }
+}
 
-  let counts = zeroCounts();
+/** Only now, with every content type archived, ingested and in the ledger, does the checkpoint move. */
+function* advanceCheckpoint(
+  ctx: OrchestrationContext,
+  loop: Loop,
+  next: Window,
+  { results, stopSeen, dataLoss }: Extract<WindowRun, { ok: true }>,
+  stop: Task,
+): Generator<Task, GenerationEnd, unknown> {
+  let counts: WindowCounts = zeroCounts();
   let pendingAlerts = 0;
   for (const r of results) {
     counts = addCounts(counts, r.counts);
     pendingAlerts += r.pendingAlerts;
   }
-  const doneAt = ctx.df.currentUtcDateTime;
-  const advanced: Checkpoint = {
-    loopId,
-    nextStart: endIso,
-    origin: checkpoint.origin,
-    updatedAt: doneAt.toISOString(),
-    windowsDone: checkpoint.windowsDone + 1,
-    totals: addCounts(checkpoint.totals, counts),
-    dataLoss: [...checkpoint.dataLoss, ...(dataLoss ?? [])].slice(-20),
+  const checkpoint: Checkpoint = {
+    loopId: loop.loopId,
+    nextStart: isoOf(next.window.endMs),
+    origin: loop.checkpoint.origin,
+    updatedAt: isoOf(nowMs(ctx)),
+    windowsDone: loop.checkpoint.windowsDone + 1,
+    totals: addCounts(loop.checkpoint.totals, counts),
+    dataLoss: [...loop.checkpoint.dataLoss, ...(dataLoss ?? [])].slice(-20),
   };
-  // Only now, with every content type archived, ingested and in the ledger, does the checkpoint move.
-  const saved = (yield ctx.df.callActivityWithRetry(ActivityNames.saveCheckpoint, retry, {
-    checkpoint: advanced,
-  } satisfies SaveCheckpointInput)) as SavedCheckpoint | undefined;
-  // The stop event may have come after this generation stopped listening (it is then completed but unobserved, or
-  // not delivered before continueAsNew drops it); the stored request still counts.
-  const stopRequested = stopEventSeen || stop.isCompleted === true || saved?.stopRequested === true;
-  const lastWindow: LastWindow = { start: startIso, end: endIso, counts };
-  const status = buildLoopStatus(
-    { loopId, lastWindow, pendingAlerts, recentFailures, state: stopRequested ? 'stopped' : 'processing' },
-    advanced,
-    doneAt.getTime(),
-  );
+  const saved = yield* call(ctx, 'saveCheckpoint', { checkpoint });
+  // A stop event that came after this generation stopped listening is completed but unobserved, or dropped by
+  // continueAsNew; the stored request still counts.
+  const stopRequested = stopSeen || stop.isCompleted || saved?.stopRequested === true;
+  const lastWindow: LastWindow = { start: isoOf(next.window.startMs), end: checkpoint.nextStart, counts };
+  const advanced: Loop = { ...loop, checkpoint, attempt: 1, lastWindow, pendingAlerts };
+  const status = statusOf(ctx, advanced, { state: stopRequested ? 'stopped' : 'processing' });
+  return stopRequested ? { status } : { status, next: advanced };
+}
+
+/** Records the failed run in the ledger, then waits (1, 2, 4 … minutes, capped at an hour) before retrying. */
+function* backOffAfterFailure(
+  ctx: OrchestrationContext,
+  loop: Loop,
+  next: Window,
+  error: string,
+  stopSeen: boolean,
+  stop: Task,
+): Generator<Task, GenerationEnd, unknown> {
+  const attempt = loop.attempt ?? 1;
+  const start = isoOf(next.window.startMs);
+  const end = isoOf(next.window.endMs);
+  const recentFailures = pushFailure(loop.recentFailures ?? [], {
+    window: `${start}/${end}`,
+    attempt,
+    at: isoOf(nowMs(ctx)),
+    error,
+  });
+  for (const contentType of loop.settings.contentTypes) {
+    yield* call(ctx, 'recordWindow', {
+      contentType,
+      windowStart: start,
+      windowEnd: end,
+      contentIds: [],
+      run: {
+        instanceId: windowInstanceId(loop.loopId, contentType, next.window.startMs, attempt),
+        kind: 'live',
+        at: isoOf(nowMs(ctx)),
+        status: 'failed',
+        error: recentFailures[recentFailures.length - 1].error,
+      },
+    });
+  }
+  const failed: Loop = { ...loop, recentFailures };
+  const retryAtMs = nowMs(ctx) + retryDelayMs(attempt);
+  const status = statusOf(ctx, failed, {
+    state: stopSeen ? 'stopped' : 'retrying',
+    currentWindow: { start, end, attempt },
+    nextWakeAt: isoOf(retryAtMs),
+  });
+  if (stopSeen) return { status };
   ctx.df.setCustomStatus(status);
-  if (stopRequested) return status;
-  ctx.df.continueAsNew({
-    loopId,
-    settings,
-    checkpoint: advanced,
-    attempt: 1,
-    recentFailures,
-    lastWindow,
-    pendingAlerts,
-  } satisfies PipelineLoopInput);
-  return undefined;
+  const timer = ctx.df.createTimer(new Date(retryAtMs));
+  if ((yield ctx.df.Task.any([timer, stop])) === stop) {
+    timer.cancel();
+    return { status: { ...status, state: 'stopped' } };
+  }
+  return { status, next: { ...failed, attempt: attempt + 1 } };
 }

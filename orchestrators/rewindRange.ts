@@ -5,41 +5,24 @@
  * A rewind keeps its own pending-alert store, so re-seen alerts do not disturb the live loop's.
  */
 import type { OrchestrationContext, Task } from 'durable-functions';
-import { OrchestratorNames, addCounts, zeroCounts, type WindowCounts } from '../activities/contracts';
+import {
+  OrchestratorNames,
+  addCounts,
+  zeroCounts,
+  type RewindInput,
+  type RewindStatus,
+  type WindowCounts,
+} from '../src/pipeline/model';
+import { truncateError } from '../src/pipeline/status';
+import { isoOf, retryDelayMs, splitRange, windowInstanceId, type RangeMs } from '../src/pipeline/windows';
+import { errorMessage, settleAll, subOrchestrationTask } from './call';
 import type { ProcessWindowInput, ProcessWindowOutput } from './processWindow';
-import { truncateError } from './status';
-import { retryDelayMs, splitRange, windowInstanceId } from './windows';
-
-export interface RewindInput {
-  from: string;
-  to: string;
-  contentTypes: string[];
-  windowMinutes: number;
-  holdHours: number;
-  batchSize?: number;
-  /** Attempts per window before the rewind gives up and fails (naming the window). */
-  maxAttempts?: number;
-}
-
-export interface RewindStatus {
-  from: string;
-  to: string;
-  state: 'running' | 'completed' | 'failed';
-  windowsDone: number;
-  windowsTotal: number;
-  currentWindow?: string;
-  totals: WindowCounts;
-  lastError?: string;
-}
+import { validateRewindInput } from './validate';
 
 export function* rewindRange(ctx: OrchestrationContext): Generator<Task, RewindStatus, unknown> {
   const input = ctx.df.getInput<RewindInput>();
-  const runId = ctx.df.instanceId;
-  const windows = splitRange(
-    { startMs: Date.parse(input.from), endMs: Date.parse(input.to) },
-    input.windowMinutes,
-  );
-  const maxAttempts = input.maxAttempts ?? 3;
+  const { fromMs, toMs } = validateRewindInput(input);
+  const windows = splitRange({ startMs: fromMs, endMs: toMs }, input.windowMinutes);
   const status: RewindStatus = {
     from: input.from,
     to: input.to,
@@ -48,49 +31,60 @@ export function* rewindRange(ctx: OrchestrationContext): Generator<Task, RewindS
     windowsTotal: windows.length,
     totals: zeroCounts(),
   };
-
   for (const window of windows) {
-    const startIso = new Date(window.startMs).toISOString();
-    const endIso = new Date(window.endMs).toISOString();
-    status.currentWindow = `${startIso}/${endIso}`;
-    for (let attempt = 1; ; attempt++) {
-      ctx.df.setCustomStatus(status);
-      try {
-        const results = (yield ctx.df.Task.all(
-          input.contentTypes.map((contentType) =>
-            ctx.df.callSubOrchestrator(
-              OrchestratorNames.processWindow,
-              {
-                runId,
-                kind: 'rewind',
-                contentType,
-                listFrom: startIso,
-                windowStart: startIso,
-                windowEnd: endIso,
-                correlationId: runId,
-                holdHours: input.holdHours,
-                batchSize: input.batchSize,
-              } satisfies ProcessWindowInput,
-              windowInstanceId(runId, contentType, window.startMs, attempt),
-            ),
-          ),
-        )) as ProcessWindowOutput[];
-        for (const r of results) status.totals = addCounts(status.totals, r.counts);
-        break;
-      } catch (error) {
-        status.lastError = truncateError(error instanceof Error ? error.message : String(error));
-        if (attempt >= maxAttempts) {
-          status.state = 'failed';
-          ctx.df.setCustomStatus(status);
-          throw new Error(`rewind window ${startIso}/${endIso} failed ${attempt} times: ${status.lastError}`);
-        }
-        yield ctx.df.createTimer(new Date(ctx.df.currentUtcDateTime.getTime() + retryDelayMs(attempt)));
-      }
-    }
+    status.currentWindow = `${isoOf(window.startMs)}/${isoOf(window.endMs)}`;
+    const counts = yield* rewindWindow(ctx, input, window, status);
+    status.totals = addCounts(status.totals, counts);
     status.windowsDone++;
   }
   status.state = 'completed';
   delete status.currentWindow;
   ctx.df.setCustomStatus(status);
   return status;
+}
+
+/** One window for every content type, retried with backoff up to `maxAttempts`, then the rewind fails naming it. */
+function* rewindWindow(
+  ctx: OrchestrationContext,
+  input: RewindInput,
+  window: RangeMs,
+  status: RewindStatus,
+): Generator<Task, WindowCounts, unknown> {
+  const runId = ctx.df.instanceId;
+  const maxAttempts = input.maxAttempts ?? 3;
+  const start = isoOf(window.startMs);
+  const end = isoOf(window.endMs);
+  for (let attempt = 1; ; attempt++) {
+    ctx.df.setCustomStatus(status);
+    const children = input.contentTypes.map((contentType) =>
+      subOrchestrationTask<ProcessWindowInput, ProcessWindowOutput>(
+        ctx,
+        OrchestratorNames.processWindow,
+        {
+          runId,
+          kind: 'rewind',
+          contentType,
+          listFrom: start,
+          windowStart: start,
+          windowEnd: end,
+          correlationId: runId,
+          holdHours: input.holdHours,
+          batchSize: input.batchSize,
+        },
+        windowInstanceId(runId, contentType, window.startMs, attempt),
+      ),
+    );
+    try {
+      const results = yield* settleAll(ctx, children);
+      return results.reduce((sum, r) => addCounts(sum, r.counts), zeroCounts());
+    } catch (error) {
+      status.lastError = truncateError(errorMessage(error));
+      if (attempt >= maxAttempts) {
+        status.state = 'failed';
+        ctx.df.setCustomStatus(status);
+        throw new Error(`rewind window ${start}/${end} failed ${attempt} times: ${status.lastError}`);
+      }
+      yield ctx.df.createTimer(new Date(ctx.df.currentUtcDateTime.getTime() + retryDelayMs(attempt)));
+    }
+  }
 }

@@ -10,6 +10,7 @@ import { ArchiveStore } from './archive';
 import { loadConfig, type Config } from './config';
 import { KustoSink } from './kusto';
 import { sharedManagementApiClient, type ManagementApiClient } from './o365';
+import { PipelineState } from './pipeline/state';
 
 let config: Config | undefined;
 let rules: RuleSet | undefined;
@@ -63,6 +64,11 @@ export function getArchive(): Promise<ArchiveStore> {
     archive.catch(() => (archive = undefined));
   }
   return archive;
+}
+
+/** The pipeline's stored documents, over the archive container. */
+export async function getState(): Promise<PipelineState> {
+  return new PipelineState(await getArchive());
 }
 
 let clock: () => number = Date.now;

@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Clock } from '../../local/clock';
 import { startStack, type RunningStack, type StackSimOptions } from '../../local/stack';
-import type { Checkpoint } from '../../activities/contracts';
-import type { LoopStatus } from '../../orchestrators/status';
+import type { Checkpoint } from '../../src/pipeline/model';
+import type { LoopStatus } from '../../src/pipeline/status';
 import { KustoSink } from '../../src/kusto';
 
 export const TABLE = 'O365SecurityAlerts';

@@ -3,15 +3,15 @@
  * Each window leaves a few finished instances behind; without a purge the task hub grows forever. Seven days keeps
  * every instance an operator may still want to inspect for content the API still holds. The running loop is never
  * purged (only Completed, Failed and Terminated instances are). The same timer drops the queued-batch id documents
- * (activities/recentIngestions.ts) that are past their one-hour use.
+ * that are past their one-hour use.
  */
 import type { InvocationContext, Timer } from '@azure/functions';
 import * as df from 'durable-functions';
-import { pruneQueuedBatches } from '../../activities/recentIngestions';
-import { getArchive, now } from '../runtime';
+import { RETENTION_MS } from '../pipeline/windows';
+import { getState, now } from '../runtime';
 
 export const PURGE_SCHEDULE = '0 17 3 * * *';
-export const PURGE_AFTER_MS = 7 * 24 * 60 * 60 * 1000;
+export const PURGE_AFTER_MS = RETENTION_MS;
 
 export async function purgeHistory(_timer: Timer, context: InvocationContext): Promise<void> {
   const client = df.getClient(context);
@@ -25,6 +25,6 @@ export async function purgeHistory(_timer: Timer, context: InvocationContext): P
     ],
   });
   context.log(`purged ${result.instancesDeleted} finished orchestration instance(s) older than 7 days`);
-  const pruned = await pruneQueuedBatches(await getArchive(), now());
+  const pruned = await (await getState()).pruneQueuedBatches(now());
   context.log(`pruned ${pruned} queued-batch id document(s) older than an hour`);
 }

@@ -2,8 +2,8 @@
  * The resilience suite's view of the shared test stack (test/harness/stack-harness.ts): the same stack, plus a typed
  * status body and the table's Ids (empty before the first ingestion creates the table).
  */
-import type { Checkpoint } from '../../activities/contracts';
-import type { LoopStatus } from '../../orchestrators/status';
+import type { Checkpoint } from '../../src/pipeline/model';
+import type { LoopStatus } from '../../src/pipeline/status';
 import { startE2eStack, type E2eOptions, type E2eStack } from './stack-harness';
 
 export { currentHour, duplicates, HOUR, runUntil, TABLE } from './stack-harness';

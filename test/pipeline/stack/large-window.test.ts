@@ -5,9 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { PIPELINE_INSTANCE_ID } from '../../../activities/contracts';
+import { PIPELINE_INSTANCE_ID } from '../../../src/pipeline/model';
 import { DEFAULT_FETCH_BATCH_SIZE } from '../../../orchestrators/processWindow';
-import { windowInstanceId } from '../../../orchestrators/windows';
+import { windowInstanceId } from '../../../src/pipeline/windows';
 import { duplicatesIn, MINUTE, startPipelineHost, type PipelineHost } from '../../harness/pipeline-host';
 
 describe('a window larger than one fetch batch', () => {

@@ -6,9 +6,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { OrchestrationContext } from 'durable-functions';
-import { ActivityNames, STOP_EVENT, zeroCounts, type Checkpoint } from '../../../activities/contracts';
+import type { ActivityName } from '../../../activities';
+import { STOP_EVENT, zeroCounts, type Checkpoint, type PipelineLoopInput } from '../../../src/pipeline/model';
 import { fetchBatch, processWindow, type ProcessWindowInput } from '../../../orchestrators/processWindow';
-import { pipelineLoop, type PipelineLoopInput } from '../../../orchestrators/pipelineLoop';
+import { pipelineLoop } from '../../../orchestrators/pipelineLoop';
+
+/** Activity names as registered (a typo here fails to compile). */
+const ActivityNames = new Proxy({} as { [N in ActivityName]: N }, { get: (_t, name) => name });
 
 type Scheduled =
   | { kind: 'activity'; name: string; input: any }

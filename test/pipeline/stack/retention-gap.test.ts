@@ -5,8 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { PIPELINE_INSTANCE_ID, zeroCounts, type Checkpoint } from '../../../activities/contracts';
-import { retentionFloor } from '../../../orchestrators/windows';
+import { PIPELINE_INSTANCE_ID, zeroCounts, type Checkpoint } from '../../../src/pipeline/model';
+import { retentionFloor } from '../../../src/pipeline/windows';
 import { documentNames } from '../../../src/archive';
 import { duplicatesIn, HOUR, startPipelineHost, type PipelineHost } from '../../harness/pipeline-host';
 

@@ -5,8 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { PIPELINE_INSTANCE_ID } from '../../../activities/contracts';
-import { windowInstanceId } from '../../../orchestrators/windows';
+import { PIPELINE_INSTANCE_ID } from '../../../src/pipeline/model';
+import { windowInstanceId } from '../../../src/pipeline/windows';
 import { HOUR, startPipelineHost, type PipelineHost, type StatusBody } from '../../harness/pipeline-host';
 
 describe('a stop that arrives while the checkpoint is being saved', () => {

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { PIPELINE_INSTANCE_ID } from '../../../activities/contracts';
+import { PIPELINE_INSTANCE_ID } from '../../../src/pipeline/model';
 import {
   duplicatesIn,
   HOUR,

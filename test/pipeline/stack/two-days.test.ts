@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Checkpoint } from '../../../activities/contracts';
+import type { Checkpoint } from '../../../src/pipeline/model';
 import { HOUR, runUntil, startE2eStack, type E2eStack } from '../../harness/stack-harness';
 
 /** The parts of GET /api/pipeline/status this test reads beyond the shared harness's view. */

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { zeroCounts, type RecordWindowInput } from '../../../activities/contracts';
+import { zeroCounts, type WindowRecord as RecordWindowInput } from '../../../src/pipeline/model';
 import { contentTag, uniqueById } from '../../../activities/ingestWindow';
-import { mergeLedgerEntry } from '../../../activities/ledger';
+import { mergeLedgerEntry } from '../../../src/pipeline/state';
 import { chunk, countFetches, windowKeyOf } from '../../../orchestrators/processWindow';
-import { buildLoopStatus, MAX_STATUS_BYTES, pushFailure } from '../../../orchestrators/status';
+import { buildLoopStatus, MAX_STATUS_BYTES, pushFailure } from '../../../src/pipeline/status';
 import type { AlertRow } from '../../../src/kusto/schema';
 
 const record = (over: Partial<RecordWindowInput> = {}): RecordWindowInput => ({

@@ -3,11 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import {
-  pruneQueuedBatches,
-  recentlyQueuedIds,
-  recordQueuedBatch,
-} from '../../../activities/recentIngestions';
+import { PipelineState } from '../../../src/pipeline/state';
 import { startAzurite, type RunningAzurite } from '../../../local/azurite';
 import { ArchiveStore } from '../../../src/archive';
 
@@ -33,14 +29,22 @@ describe('queued-batch id documents', () => {
   });
 
   it('keeps the current and previous hour for the duplicate check, and prunes older hours', async () => {
-    await recordQueuedBatch(archive, 'tag-old', ['old-1'], NOW - 3 * HOUR);
-    await recordQueuedBatch(archive, 'tag-prev', ['prev-1', 'prev-2'], NOW - HOUR);
-    await recordQueuedBatch(archive, 'tag-now', ['now-1'], NOW);
+    await new PipelineState(archive).recordQueuedBatch('tag-old', ['old-1'], NOW - 3 * HOUR);
+    await new PipelineState(archive).recordQueuedBatch('tag-prev', ['prev-1', 'prev-2'], NOW - HOUR);
+    await new PipelineState(archive).recordQueuedBatch('tag-now', ['now-1'], NOW);
 
-    assert.deepEqual([...(await recentlyQueuedIds(archive, NOW))].sort(), ['now-1', 'prev-1', 'prev-2']);
-    assert.equal(await pruneQueuedBatches(archive, NOW), 1);
-    assert.equal(await pruneQueuedBatches(archive, NOW), 0, 'pruning again finds nothing');
+    assert.deepEqual([...(await new PipelineState(archive).recentlyQueuedIds(NOW))].sort(), [
+      'now-1',
+      'prev-1',
+      'prev-2',
+    ]);
+    assert.equal(await new PipelineState(archive).pruneQueuedBatches(NOW), 1);
+    assert.equal(await new PipelineState(archive).pruneQueuedBatches(NOW), 0, 'pruning again finds nothing');
     assert.deepEqual((await archive.list('state/ingested/')).length, 2);
-    assert.deepEqual([...(await recentlyQueuedIds(archive, NOW))].sort(), ['now-1', 'prev-1', 'prev-2']);
+    assert.deepEqual([...(await new PipelineState(archive).recentlyQueuedIds(NOW))].sort(), [
+      'now-1',
+      'prev-1',
+      'prev-2',
+    ]);
   });
 });

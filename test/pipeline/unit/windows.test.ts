@@ -7,11 +7,12 @@ import {
   initialStart,
   nextWindow,
   retentionFloor,
+  listingSlices,
   retryDelayMs,
   rewindRangeProblem,
   splitRange,
   windowInstanceId,
-} from '../../../orchestrators/windows';
+} from '../../../src/pipeline/windows';
 
 const settings = { windowMinutes: 60, settleMinutes: 5, relistOverlapMinutes: 120 };
 const now = Date.parse('2026-03-10T12:34:56.789Z');
@@ -67,9 +68,10 @@ describe('nextWindow', () => {
     assert.equal(day.kind, 'window');
     if (day.kind !== 'window') return;
     assert.equal(day.window.endMs - day.window.startMs, 24 * HOUR_MS);
-    assert.ok(
-      day.window.endMs - day.listFromMs <= 24 * HOUR_MS,
-      'the listing with its overlap stays within 24 h',
+    assert.equal(
+      day.listFromMs,
+      day.window.startMs - 24 * HOUR_MS,
+      'the re-list overlap is kept whatever the window length',
     );
   });
 
@@ -142,5 +144,23 @@ describe('ids and backoff', () => {
   });
   it('doubles the retry delay up to an hour', () => {
     assert.deepEqual([1, 2, 3, 8].map(retryDelayMs), [MINUTE_MS, 2 * MINUTE_MS, 4 * MINUTE_MS, HOUR_MS]);
+  });
+});
+
+describe('listingSlices', () => {
+  it('cuts a listing range into calls of at most 24 hours that cover it exactly, oldest first', () => {
+    const start = Date.parse('2026-03-01T00:00:00Z');
+    const slices = listingSlices({ startMs: start, endMs: start + 50 * HOUR_MS });
+    assert.deepEqual(
+      slices.map((s) => [(s.startMs - start) / HOUR_MS, (s.endMs - start) / HOUR_MS]),
+      [
+        [0, 24],
+        [24, 48],
+        [48, 50],
+      ],
+    );
+  });
+  it('keeps a range within 24 hours as one call', () => {
+    assert.equal(listingSlices({ startMs: 0, endMs: 3 * HOUR_MS }).length, 1);
   });
 });

@@ -2,7 +2,7 @@
  * The live loop's custom status: what an operator needs at a glance (GET /api/pipeline/status). Built by a pure
  * function and trimmed so it always fits the Durable custom-status limit (16 KB).
  */
-import type { Checkpoint, DataLossRange, WindowCounts } from '../activities/contracts';
+import type { Checkpoint, DataLossRange, WindowCounts } from './model';
 
 export const MAX_STATUS_BYTES = 16 * 1024;
 const MAX_FAILURES = 5;

@@ -1,18 +1,32 @@
 /**
- * Window arithmetic for the pipeline loop and the rewind orchestration. Pure functions of their inputs (the caller
- * passes `ctx.df.currentUtcDateTime`), so they replay identically and are unit-tested without a host.
+ * Window arithmetic for the pipeline loop and the rewind orchestration, and the one source of the Management Activity
+ * API's time limits. Pure functions of their inputs (the caller passes `ctx.df.currentUtcDateTime`), so they replay
+ * identically and are unit-tested without a host. Times cross this module's boundary as epoch milliseconds because
+ * they travel through orchestration history as JSON; the limits are luxon Durations.
  */
+import { DateTime, Duration } from 'luxon';
 
-export const MINUTE_MS = 60_000;
-export const HOUR_MS = 60 * MINUTE_MS;
 /** The Management Activity API keeps content for 7 days; listing outside that is rejected (AF20055/AF20030). */
-export const RETENTION_MS = 7 * 24 * HOUR_MS;
-export const MAX_WINDOW_MS = 24 * HOUR_MS;
+export const RETENTION = Duration.fromObject({ days: 7 });
+/** One listing call covers at most 24 hours. */
+export const MAX_LISTING = Duration.fromObject({ hours: 24 });
 /**
  * Margin inside the retention edge for the loop's own clamp. Larger than the client's (30 min) so a window computed
  * now is still listable after a retry backoff or a busy hour of fan-out.
  */
-export const RETENTION_MARGIN_MS = 60 * MINUTE_MS;
+export const RETENTION_MARGIN = Duration.fromObject({ minutes: 60 });
+
+export const MINUTE_MS = Duration.fromObject({ minutes: 1 }).toMillis();
+export const HOUR_MS = Duration.fromObject({ hours: 1 }).toMillis();
+export const DAY_MS = Duration.fromObject({ days: 1 }).toMillis();
+export const RETENTION_MS = RETENTION.toMillis();
+export const MAX_WINDOW_MS = MAX_LISTING.toMillis();
+export const RETENTION_MARGIN_MS = RETENTION_MARGIN.toMillis();
+
+/** ISO 8601 UTC with milliseconds, as every stored time and instance id spells it. */
+export function isoOf(ms: number): string {
+  return DateTime.fromMillis(ms, { zone: 'utc' }).toISO() ?? new Date(ms).toISOString();
+}
 
 export interface WindowSettings {
   windowMinutes: number;
@@ -30,7 +44,7 @@ export type NextWindow =
   | {
       kind: 'window';
       window: RangeMs;
-      /** Where listing starts: the window start minus the re-list overlap, kept inside retention and ≤ 24 h. */
+      /** Where listing starts: the window start minus the re-list overlap, kept inside retention (see listingSlices). */
       listFromMs: number;
       /** Set when the checkpoint was older than retention: content in this range can no longer be fetched. */
       dataLoss?: RangeMs;
@@ -86,7 +100,7 @@ export function nextWindow(startMs: number, nowMs: number, settings: WindowSetti
     return { kind: 'caughtUp', wakeAtMs: end + settings.settleMinutes * MINUTE_MS, nextStartMs: start };
   }
   const overlap = Math.max(0, settings.relistOverlapMinutes) * MINUTE_MS;
-  const listFromMs = Math.max(start - overlap, floor, end - MAX_WINDOW_MS);
+  const listFromMs = Math.max(start - overlap, floor);
   return {
     kind: 'window',
     window: { startMs: start, endMs: end },
@@ -109,11 +123,10 @@ export function splitRange(range: RangeMs, windowMinutes: number): RangeMs[] {
 /** Why a rewind range is unacceptable at `nowMs`, or undefined when it is fine. Shared by the HTTP route and the orchestrator. */
 export function rewindRangeProblem(range: RangeMs, nowMs: number): string | undefined {
   if (!(range.endMs > range.startMs)) return '"from" must be before "to".';
-  if (range.endMs > nowMs)
-    return `"to" (${new Date(range.endMs).toISOString()}) is in the future; use a time before now.`;
+  if (range.endMs > nowMs) return `"to" (${isoOf(range.endMs)}) is in the future; use a time before now.`;
   const floor = retentionFloor(nowMs);
   if (range.startMs < floor) {
-    return `"from" (${new Date(range.startMs).toISOString()}) is older than the 7-day retention of the Management Activity API (with a 60-minute margin); the earliest possible "from" now is ${new Date(floor).toISOString()}.`;
+    return `"from" (${isoOf(range.startMs)}) is older than the 7-day retention of the Management Activity API (with a 60-minute margin); the earliest possible "from" now is ${isoOf(floor)}.`;
   }
   return undefined;
 }
@@ -125,11 +138,23 @@ export function windowInstanceId(
   windowStartMs: number,
   attempt = 1,
 ): string {
-  const base = `${runId}-${contentType}-${new Date(windowStartMs).toISOString()}`;
+  const base = `${runId}-${contentType}-${isoOf(windowStartMs)}`;
   return attempt > 1 ? `${base}-retry${attempt}` : base;
 }
 
 /** The failed-window backoff: 1, 2, 4 … minutes, capped at an hour. */
 export function retryDelayMs(attempt: number): number {
   return Math.min(HOUR_MS, MINUTE_MS * 2 ** Math.max(0, attempt - 1));
+}
+
+/**
+ * A listing range cut into calls the API accepts (each ≤ 24 hours), oldest first. With a long window and a re-list
+ * overlap the range exceeds 24 hours; listing it in slices keeps the overlap whatever the window length.
+ */
+export function listingSlices(range: RangeMs): RangeMs[] {
+  const slices: RangeMs[] = [];
+  for (let s = range.startMs; s < range.endMs; s += MAX_WINDOW_MS) {
+    slices.push({ startMs: s, endMs: Math.min(s + MAX_WINDOW_MS, range.endMs) });
+  }
+  return slices;
 }
