@@ -78,6 +78,13 @@ app.http('pipelineWindows', {
   authLevel: 'function',
   handler: listWindows,
 });
+app.http('pipelineDashboard', {
+  route: 'pipeline/dashboard',
+  methods: ['GET'],
+  authLevel: 'function',
+  handler: (request, context) =>
+    import('./functions/dashboard').then((m) => m.dashboardPage(request, context)),
+});
 app.timer('purgeHistory', {
   schedule: PURGE_SCHEDULE,
   extraInputs: [client],
