@@ -131,6 +131,20 @@ export const CLIENT_SCRIPT = String.raw`
     return data;
   }
 
+  function pad2(n) { return n < 10 ? '0' + n : String(n); }
+  /** 24-hour UTC tick labels, with the date under the first tick of each day. */
+  function timeLabels(u, splits) {
+    var lastDay = null;
+    return splits.map(function (s) {
+      var d = new Date(s * 1000);
+      var day = d.getUTCFullYear() + '-' + pad2(d.getUTCMonth() + 1) + '-' + pad2(d.getUTCDate());
+      var label = pad2(d.getUTCHours()) + ':' + pad2(d.getUTCMinutes());
+      if (day !== lastDay) label += '\n' + day;
+      lastDay = day;
+      return label;
+    });
+  }
+
   function drawChart(box, key, spec, points) {
     var data = chartData(spec, points);
     state.figures[key] = data;
@@ -150,7 +164,7 @@ export const CLIENT_SCRIPT = String.raw`
       series: [{ label: 'window start (UTC)' }].concat(spec.series.map(function (s) {
         return { label: s[1], stroke: s[2], width: 2, points: { show: true, size: 5 }, spanGaps: false };
       })),
-      axes: [{}, { size: 56 }],
+      axes: [{ values: timeLabels }, { size: 56 }],
     };
     state.charts[key] = new uPlot(opts, data, holder);
   }

@@ -134,7 +134,7 @@ describe('status page in headless Chromium over the local stack', { skip: skipWi
       'the run saw records',
     );
     const figures = (await page.evaluate(
-      () => (window as unknown as { __dashboard: { figures: Figures } }).__dashboard.figures,
+      () => (globalThis as unknown as { __dashboard: { figures: Figures } }).__dashboard.figures,
     )) as Figures;
     assert.deepEqual(figures['0:volume'], [want.t, want.seen, want.ingested]);
     assert.deepEqual(figures['0:lag'], [want.t, want.lag]);
