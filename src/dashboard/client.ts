@@ -263,7 +263,7 @@ export const CLIENT_SCRIPT = String.raw`
     var tilesSlot = section.querySelector('.tiles-slot');
     tilesSlot.replaceChildren(tiles(t));
 
-    var mine = arr(windows).filter(function (w) { return !multi || !w.tenantId || w.tenantId === t.tenantId; });
+    var mine = arr(windows).filter(function (w) { return !multi || (w && w.tenantId === t.tenantId); });
     var points = aggregate(mine);
     CHARTS.forEach(function (c) {
       drawChart(section.querySelector('[data-chart="' + c.id + '"]'), key + ':' + c.id, c, points);
