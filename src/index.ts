@@ -16,6 +16,7 @@ import {
   startPipeline,
   stopPipeline,
 } from './functions/pipeline';
+import { dashboardPage } from './functions/dashboard';
 import { PURGE_SCHEDULE, purgeHistory } from './functions/purge';
 import { OrchestratorNames } from './pipeline/model';
 import { getConfig, getKustoSink, getO365Client, getRules, getState, resetRuntime } from './runtime';
@@ -47,6 +48,7 @@ const routes = [
   { name: 'pipelineStop', route: 'pipeline/stop', method: 'POST', handler: stopPipeline },
   { name: 'pipelineRewind', route: 'pipeline/rewind', method: 'POST', handler: rewindPipeline },
   { name: 'pipelineWindows', route: 'pipeline/windows', method: 'GET', handler: listWindows },
+  { name: 'pipelineDashboard', route: 'pipeline/dashboard', method: 'GET', handler: dashboardPage },
 ] as const;
 for (const r of routes) {
   app.http(r.name, {

@@ -18,7 +18,31 @@ export interface StatusView {
     recentFailures?: { window: string; error: string }[];
   } | null;
   faults?: { requests?: number; retries?: number; throttled?: number } | null;
+  rewinds?: RewindView[] | null;
+  parked?: ParkedView | null;
+  /** Several tenants: each has the fields above; the top level then holds none of them. */
+  tenants?: (StatusView & { tenantId?: string; tenantName?: string })[];
 }
+
+export interface RewindView {
+  instanceId?: string;
+  runtimeStatus?: string;
+  from?: string;
+  to?: string;
+  state?: string;
+  windowsDone?: number;
+  windowsTotal?: number;
+  lastError?: string;
+}
+
+export interface ParkedView {
+  count?: number;
+  hoursToNextExpiry?: number | null;
+  blobs?: { contentId?: string; lastError?: string }[];
+}
+
+const FINISHED = new Set(['Completed', 'Terminated', 'Canceled']);
+const MAX_REWIND_LINES = 3;
 
 export function progressBar(fraction: number, width = 30): string {
   const f = Math.min(1, Math.max(0, Number.isFinite(fraction) ? fraction : 0));
@@ -42,6 +66,14 @@ export function renderStatus(
   backlogStartMs: number | undefined,
   windowMinutes: number,
 ): string[] {
+  if (status.tenants && status.tenants.length > 1) {
+    return status.tenants.flatMap((tenant) => [
+      `tenant ${tenant.tenantName ?? tenant.tenantId ?? '?'}${tenant.tenantName && tenant.tenantId ? ` (${tenant.tenantId})` : ''}`,
+      ...renderStatus({ ...tenant, tenants: undefined }, nowMs, backlogStartMs, windowMinutes).map(
+        (l) => `  ${l}`,
+      ),
+    ]);
+  }
   const loop = status.loop ?? undefined;
   const lag = loop?.lagMinutes ?? status.lagMinutes ?? undefined;
   const lines: string[] = [];
@@ -74,7 +106,36 @@ export function renderStatus(
       `O365 requests ${faults.requests ?? 0} | retries ${faults.retries ?? 0} | throttled ${faults.throttled ?? 0}`,
     );
   }
+  lines.push(...rewindLines(status.rewinds ?? []), ...parkedLines(status.parked ?? undefined));
   const failure = loop?.recentFailures?.at(-1);
   if (failure) lines.push(`last failure (window ${failure.window}): ${failure.error}`);
   return lines;
+}
+
+/** Rewinds still running (with their progress) or failed (with their error); finished ones are left out. */
+export function rewindLines(rewinds: RewindView[]): string[] {
+  const shown = rewinds.filter((r) => !FINISHED.has(r.runtimeStatus ?? ''));
+  const lines = shown.slice(0, MAX_REWIND_LINES).map((r) => {
+    const range = `${r.from ?? '?'} .. ${r.to ?? '?'}`;
+    if (r.runtimeStatus === 'Failed') return `rewind ${range} failed: ${r.lastError ?? 'no error given'}`;
+    const done = r.windowsDone ?? 0;
+    const total = r.windowsTotal;
+    const bar = total
+      ? `${progressBar(done / total, 20)} (${done}/${total} windows)`
+      : `${done} windows done`;
+    return `rewind ${range} ${bar}${r.state ? `, ${r.state}` : ''}${r.lastError ? ` | last error: ${r.lastError}` : ''}`;
+  });
+  if (shown.length > MAX_REWIND_LINES) lines.push(`... and ${shown.length - MAX_REWIND_LINES} more rewinds`);
+  return lines;
+}
+
+/** One line when blobs are parked: how many, how soon the first expires, and the newest error among them. */
+export function parkedLines(parked: ParkedView | undefined): string[] {
+  if (!parked?.count) return [];
+  const expiry =
+    typeof parked.hoursToNextExpiry === 'number'
+      ? ` | next expiry in ${parked.hoursToNextExpiry.toFixed(1)} h`
+      : '';
+  const error = parked.blobs?.find((b) => b.lastError)?.lastError;
+  return [`parked blobs ${parked.count}${expiry}${error ? ` | last error: ${error}` : ''}`];
 }

@@ -102,6 +102,7 @@ async function run(): Promise<void> {
     [
       `o365-alert-pipeline running locally (${(started.body as { message?: string })?.message ?? 'started'})`,
       `  ${using.join('\n  ')}`,
+      `  dashboard:    ${stack.baseUrl}/api/pipeline/dashboard?code=${encodeURIComponent(stack.functionKey)}`,
       `  status:       curl -H "x-functions-key: ${stack.functionKey}" ${stack.statusUrl}`,
       `  function key: ${stack.functionKey}`,
       `  query:        ${kqlEnv}npm run kql -- "${stack.settings.KUSTO_TABLE ?? 'O365SecurityAlerts'} | take 10"`,
