@@ -1,7 +1,7 @@
 /**
  * Typed settings, read once from the environment (app settings on Azure) and validated at start-up.
  *
- * Setting names are a contract with users, Bicep (infra/) and tests: see DESIGN §6 and the README's settings table.
+ * Setting names are a contract with users, Bicep (infra/) and tests: see the settings table in the docs.
  * Every problem is collected and reported together, each naming its setting and what is expected, so a deployment
  * is fixed in one pass rather than one restart per typo. Secret values are never echoed in errors.
  */

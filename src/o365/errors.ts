@@ -31,7 +31,7 @@ export type Reaction =
   /** Configuration or programming error: fail with the service's message. */
   | 'fatal';
 
-/** Every code in the reference table (shared/reference/o365-management-api.md, "Errors"). */
+/** Every error code the Management Activity API documents, with the client's reaction. */
 export const ERROR_CODE_REACTIONS: Readonly<Record<string, { reaction: Reaction; meaning: string }>> = {
   AF10001: {
     reaction: 'fatal',
