@@ -65,7 +65,9 @@ export const ERROR_CODE_REACTIONS: Readonly<Record<string, { reaction: Reaction;
 
 /** The reaction to a response without a known code, from its HTTP status alone. */
 export function reactionFor(status: number, code: string | undefined, message = ''): Reaction {
-  const known = code !== undefined ? ERROR_CODE_REACTIONS[code] : undefined;
+  // Own properties only: a code such as `__proto__` or `constructor` from a hostile answer is just unknown.
+  const known =
+    code !== undefined && Object.hasOwn(ERROR_CODE_REACTIONS, code) ? ERROR_CODE_REACTIONS[code] : undefined;
   if (known) return known.reaction;
   // Unified auditing switched off answers with a 5xx whose body says the tenant does not exist: retrying never helps.
   if (/Tenant .* does not exist/i.test(message)) return 'fatal';

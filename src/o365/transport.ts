@@ -80,7 +80,8 @@ export class ApiTransport {
     requests: 0,
     retries: 0,
     throttled: 0,
-    byErrorCode: {},
+    // Keys come from the server's answers: no prototype, so `__proto__` is counted like any other code.
+    byErrorCode: Object.create(null) as Record<string, number>,
     tokenRefreshes: 0,
     budgetWaits: 0,
     budgetWaitMs: 0,

@@ -281,3 +281,24 @@ it('ContentRejectedError keeps the status and the start of the body for the repo
     await api.close();
   }
 });
+
+it('error codes named like Object.prototype members are unknown codes: rejected for the blob and counted', async () => {
+  const codes = ['__proto__', 'constructor', 'toString'];
+  const api = await startFakeApi((_req, n) => apiError(400, codes[n - 1]!));
+  try {
+    const { client } = testClient(api);
+    for (const code of codes) {
+      const e = await client.fetchContentText(`${api.feed}/audit/${code}`).catch((err: unknown) => err);
+      assert.ok(e instanceof ContentRejectedError, String(e));
+      assert.equal(e.code, code);
+      assert.equal(blobFailureKind(e), 'permanent');
+    }
+    const counted = client.stats().byErrorCode;
+    assert.deepEqual(
+      codes.map((c) => Object.getOwnPropertyDescriptor(counted, c)?.value),
+      [1, 1, 1],
+    );
+  } finally {
+    await api.close();
+  }
+});
