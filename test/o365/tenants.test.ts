@@ -5,6 +5,7 @@ import type { TokenCredential } from '@azure/identity';
 import type { TenantConfig } from '../../src/config';
 import {
   blobFailureKind,
+  ContentTooLargeError,
   createManagementApiClient,
   CredentialError,
   sharedManagementApiClient,
@@ -123,6 +124,18 @@ describe('tenants are isolated', () => {
       assert.equal(good.calls, 1);
       assert.equal(api.requests.length, 2);
       assert.equal(clientB.stats().byErrorCode.TokenRequestFailed, undefined);
+    } finally {
+      await api.close();
+    }
+  });
+
+  it('the client takes its content cap from the tenant settings', async () => {
+    const api = await startFakeApi(() => ({ body: 'x'.repeat(64) }));
+    try {
+      const client = await createManagementApiClient(tenant(api.url, { maxContentBytes: 32 }), {
+        credential: new CountingCredential(),
+      });
+      await assert.rejects(client.fetchContentText(`${api.url}/audit/x`), ContentTooLargeError);
     } finally {
       await api.close();
     }
