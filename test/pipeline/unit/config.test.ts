@@ -344,3 +344,28 @@ test('O365_MAX_CONTENT_MB sets every tenant’s content cap', () => {
     [5 * 1024 * 1024, 5 * 1024 * 1024],
   );
 });
+
+test('O365_AUTH_MODE picks the credential explicitly and asks for what that mode needs', () => {
+  const { O365_CLIENT_SECRET: _s, ...noSecret } = base;
+  const federated = loadConfig({
+    ...noSecret,
+    O365_AUTH_MODE: 'federatedManagedIdentity',
+    O365_FEDERATED_TOKEN_AUDIENCE: 'api://custom-exchange',
+    O365_MANAGED_IDENTITY_CLIENT_ID: T3,
+  }).o365.auth;
+  assert.deepEqual(federated, {
+    kind: 'federatedManagedIdentity',
+    clientId: base.O365_CLIENT_ID,
+    managedIdentityClientId: T3,
+    audience: 'api://custom-exchange',
+  });
+  const { O365_CLIENT_ID: _c, ...noApp } = noSecret;
+  assert.ok(
+    problemsOf({ ...noApp, O365_AUTH_MODE: 'federatedManagedIdentity' }).some((p) =>
+      /O365_CLIENT_ID is missing: the app registration id is needed/.test(p),
+    ),
+  );
+  const kv = problemsOf({ ...noSecret, O365_AUTH_MODE: 'keyVaultSecret' });
+  assert.ok(kv.some((p) => /O365_CLIENT_SECRET_NAME is missing/.test(p)));
+  assert.ok(kv.some((p) => /KEY_VAULT_URL is missing/.test(p)));
+});
