@@ -288,16 +288,21 @@ export class ApiTransport {
   }
 }
 
+/** How much of an error answer is read: enough for its code and message. */
+const ERROR_BODY_BYTES = 64 * 1024;
+
 /**
  * The body as text, read as a stream and abandoned as soon as it passes `maxBytes` (or declares more in
- * Content-Length), so a huge blob never sits whole in memory.
+ * Content-Length), so a huge blob never sits whole in memory. An error answer is read only as far as its message
+ * needs, and keeps its status whatever its size.
  */
 async function readCapped(
   response: Response,
   maxBytes: number,
 ): Promise<{ tooLarge: false; text: string } | { tooLarge: true; declaredBytes?: number }> {
+  const limit = response.ok ? maxBytes : Math.min(maxBytes, ERROR_BODY_BYTES);
   const declared = Number(response.headers.get('content-length') ?? NaN);
-  if (Number.isFinite(declared) && declared > maxBytes) {
+  if (response.ok && Number.isFinite(declared) && declared > limit) {
     await response.body?.cancel().catch(() => undefined);
     return { tooLarge: true, declaredBytes: declared };
   }
@@ -308,11 +313,13 @@ async function readCapped(
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
+    if (total + value.byteLength > limit) {
       await reader.cancel().catch(() => undefined);
-      return { tooLarge: true };
+      if (response.ok) return { tooLarge: true };
+      chunks.push(value.subarray(0, limit - total));
+      break;
     }
+    total += value.byteLength;
     chunks.push(value);
   }
   // TextDecoder drops a UTF-8 byte order mark, as Response.text() does.

@@ -302,3 +302,16 @@ it('error codes named like Object.prototype members are unknown codes: rejected 
     await api.close();
   }
 });
+
+it('an error answer larger than the cap keeps its status: a huge 503 is still transient', async () => {
+  const api = await startFakeApi(() => ({ status: 503, body: 'busy '.repeat(100) }));
+  try {
+    const { client } = testClient(api, { maxContentBytes: 64 });
+    const e = await client.fetchContentText(`${api.feed}/audit/x`).catch((err: unknown) => err);
+    assert.equal((e as Error).name, 'TransientApiError');
+    assert.equal(blobFailureKind(e), 'transient');
+    assert.match((e as Error).message, /busy busy/);
+  } finally {
+    await api.close();
+  }
+});
