@@ -9,6 +9,7 @@
  * Waiters are served first come, first served. When the service throttles anyway (other processes share the tenant's
  * pool), {@link RequestBudget.pauseUntil} holds every caller back, not only the one that was told to wait.
  */
+import { Duration } from 'luxon';
 import type { BudgetStats } from './types';
 
 export interface BudgetClock {
@@ -21,7 +22,7 @@ const realClock: BudgetClock = {
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 };
 
-const MINUTE_MS = 60_000;
+const MINUTE_MS = Duration.fromObject({ minutes: 1 }).as('milliseconds');
 
 export class RequestBudget {
   private readonly perMinute: number;

@@ -6,8 +6,9 @@
  */
 import type { TokenCredential } from '@azure/identity';
 import { sharedBudget } from './budget';
+import { isLoopbackHost, tokenScope } from './clouds';
 import { fetchContent, fetchContentText } from './content';
-import { DEFAULT_RETENTION_MARGIN_MINUTES, earliestStart } from './dates';
+import { ceilSecond, DEFAULT_RETENTION_MARGIN_MINUTES, earliestStart, MAX_WINDOW } from './dates';
 import { ContentListing } from './listing';
 import { resolveRetryPolicy, type RetryPolicy } from './retry';
 import { Subscriptions } from './subscriptions';
@@ -40,7 +41,17 @@ export interface ManagementApiClientOptions {
   retentionMarginMinutes?: number;
   /** Source of jitter in [0,1); default Math.random. */
   random?: () => number;
+  /** Largest response body read, in bytes; default 100 MiB. A larger blob fails with ContentTooLargeError. */
+  maxContentBytes?: number;
+  /**
+   * Test seam: the fetch dispatcher for every API call (e.g. one that connects each host name to a loopback
+   * server). Leave unset in production.
+   */
+  dispatcher?: RequestInit['dispatcher'];
 }
+
+/** Default cap on a response body: far above any real content blob, far below what would exhaust a worker. */
+export const DEFAULT_MAX_CONTENT_BYTES = 100 * 1024 * 1024;
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -61,20 +72,26 @@ export class ManagementApiClient {
     const apiUrl = normalizeApiUrl(options.apiUrl);
     const now = options.now ?? Date.now;
     const margin = options.retentionMarginMinutes ?? DEFAULT_RETENTION_MARGIN_MINUTES;
-    if (!Number.isFinite(margin) || margin < 0 || margin > 24 * 60) {
+    if (!Number.isFinite(margin) || margin < 0 || margin > MAX_WINDOW.as('minutes')) {
       throw new RangeError(`retentionMarginMinutes must be from 0 to 1440, got ${margin}.`);
     }
     this.retentionMarginMinutes = margin;
+    const maxBodyBytes = options.maxContentBytes ?? DEFAULT_MAX_CONTENT_BYTES;
+    if (!Number.isInteger(maxBodyBytes) || maxBodyBytes < 1) {
+      throw new RangeError(`maxContentBytes must be a whole number of bytes >= 1, got ${maxBodyBytes}.`);
+    }
     const feedUrl = `${apiUrl}/api/v1.0/${encodeURIComponent(tenantId)}/activity/feed`;
     this.transport = new ApiTransport({
       apiUrl,
       publisherId: options.publisherId ?? tenantId,
-      tokens: new TokenSource(credential, options.scope ?? `${apiUrl}/.default`, now),
+      tokens: new TokenSource(credential, options.scope ?? tokenScope(apiUrl), now),
       budget: sharedBudget(tenantId, apiUrl, options.requestsPerMinute ?? 2000),
       retry: resolveRetryPolicy(options.retry),
       now,
       random: options.random ?? Math.random,
       sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+      maxBodyBytes,
+      dispatcher: options.dispatcher,
     });
     this.subscriptions = new Subscriptions(
       this.transport,
@@ -114,7 +131,7 @@ export class ManagementApiClient {
    */
   earliestWindowStart(): Date {
     const edge = earliestStart(this.transport.serverNow(), this.retentionMarginMinutes);
-    return new Date(Math.ceil(edge / 1000) * 1000);
+    return new Date(ceilSecond(edge));
   }
 
   /** The blob's body exactly as served, for archiving. */
@@ -138,6 +155,7 @@ export class ManagementApiClient {
       pages: this.listing.counters.pages,
       listingRestarts: this.listing.counters.listingRestarts,
       windowsClamped: this.listing.counters.windowsClamped,
+      invalidReferences: this.listing.counters.invalidReferences,
       clockSkewMs: this.transport.skewMs,
       budgetWaits: t.budgetWaits,
       budgetWaitMs: t.budgetWaitMs,
@@ -153,8 +171,10 @@ function normalizeApiUrl(value: string): string {
   } catch {
     throw new TypeError(`ManagementApiClient: apiUrl must be an absolute URL, got ${JSON.stringify(value)}.`);
   }
-  if (u.protocol !== 'https:' && u.protocol !== 'http:') {
-    throw new TypeError(`ManagementApiClient: apiUrl must be http(s), got ${JSON.stringify(value)}.`);
+  if (u.protocol !== 'https:' && !(u.protocol === 'http:' && isLoopbackHost(u.hostname))) {
+    throw new TypeError(
+      `ManagementApiClient: apiUrl must be https (plain http only on a loopback host), got ${JSON.stringify(value)}.`,
+    );
   }
   return `${u.origin}${u.pathname}`.replace(/\/+$/, '');
 }

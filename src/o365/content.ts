@@ -2,11 +2,20 @@
  * Content blobs: a JSON array of audit records behind each contentUri.
  *
  * The raw text is what the pipeline archives (verbatim, so a later rule change can re-read it); parsing is separate.
- * AF20050/AF20052 (gone, invalid id) and AF20051 (expired) become typed errors the caller counts and skips, and
- * AF429 — which blob fetches receive as HTTP 403 — is throttling, retried by the transport.
+ * Every failure is a typed error that {@link blobFailureKind} classifies: AF20050/AF20052 (gone, invalid id) and
+ * AF20051 (expired) for the caller to count and skip; AF429 — which blob fetches receive as HTTP 403 — is
+ * throttling, retried by the transport; a body over the size cap, a URI off the API's origin, or an error status
+ * without a known code (e.g. `404 text/html`) concern this blob alone.
  */
-import { ContentExpiredError, ContentNotFoundError, MalformedContentError } from './errors';
-import type { ApiTransport } from './transport';
+import { parseStrictUtc } from './dates';
+import {
+  ContentExpiredError,
+  ContentNotFoundError,
+  ContentRejectedError,
+  isTenantLevelFailure,
+  MalformedContentError,
+} from './errors';
+import { tooLarge, type ApiTransport } from './transport';
 import type { AuditRecord } from './types';
 
 export async function fetchContentText(transport: ApiTransport, contentUri: string): Promise<string> {
@@ -14,9 +23,17 @@ export async function fetchContentText(transport: ApiTransport, contentUri: stri
   if (result.ok) return result.text;
   const details = { status: result.status, code: result.code, operation: 'fetchContent' };
   const what = `fetchContent ${describeUri(contentUri)}: ${result.code ?? `HTTP ${result.status}`}: ${result.message}`;
-  if (result.reaction === 'contentExpired') throw new ContentExpiredError(what, details);
-  if (result.reaction === 'contentNotFound') throw new ContentNotFoundError(what, details);
-  return transport.raise('fetchContent', result);
+  switch (result.reaction) {
+    case 'contentExpired':
+      throw new ContentExpiredError(what, details);
+    case 'contentNotFound':
+      throw new ContentNotFoundError(what, details);
+    case 'contentTooLarge':
+      throw tooLarge(`fetchContent ${describeUri(contentUri)}`, result, transport.maxBodyBytes);
+    default:
+      if (isTenantLevelFailure(result.code, result.message)) return transport.raise('fetchContent', result);
+      throw new ContentRejectedError(what, details);
+  }
 }
 
 /** A record that fails {@link isAuditRecord}, with why, for quarantine. */
@@ -87,7 +104,7 @@ function auditRecordProblem(value: unknown): string | undefined {
   if (!(typeof r.RecordType === 'number' || (typeof r.RecordType === 'string' && r.RecordType !== ''))) {
     return 'RecordType is missing';
   }
-  if (typeof r.CreationTime !== 'string' || Number.isNaN(Date.parse(r.CreationTime)))
+  if (typeof r.CreationTime !== 'string' || parseStrictUtc(r.CreationTime) === undefined)
     return 'CreationTime is not a time';
   if (typeof r.Operation !== 'string') return 'Operation is missing';
   return undefined;

@@ -2,11 +2,18 @@
  * The API's time rules: windows of at most 24 hours whose start lies within the 7-day retention, times sent as
  * `YYYY-MM-DDTHH:MM:SS` UTC, compared against the server's clock (learned from the `Date` header), not ours.
  */
+import { DateTime, Duration } from 'luxon';
 import { InvalidWindowError } from './errors';
 import type { ContentWindow } from './types';
 
-export const MAX_WINDOW_MS = 24 * 60 * 60 * 1000;
-export const RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
+/**
+ * The API's limits. The pipeline's window planning keeps its own copy of the same two facts; both state what the
+ * service documents (24-hour listing windows, 7-day retention).
+ */
+export const MAX_WINDOW = Duration.fromObject({ hours: 24 });
+export const RETENTION = Duration.fromObject({ days: 7 });
+export const MAX_WINDOW_MS = MAX_WINDOW.as('milliseconds');
+export const RETENTION_MS = RETENTION.as('milliseconds');
 /** Default safety margin inside the retention edge, so a window is not rejected while its request is in flight. */
 export const DEFAULT_RETENTION_MARGIN_MINUTES = 30;
 
@@ -16,18 +23,26 @@ export interface WindowMs {
   endMs: number;
 }
 
-const ZONED = /(Z|[+-]\d{2}:?\d{2})$/i;
+/** `YYYY-MM-DD`, optionally `THH:MM[:SS[.fff…]]` and a zone; nothing else (no week or ordinal dates). */
+const ISO_SHAPE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/i;
+
+/**
+ * Epoch milliseconds of an ISO 8601 time, or undefined when it is not one or names an impossible moment
+ * (`2024-13-45T99:99:99`, 30 February). A time without a zone is UTC, as the API's own times are.
+ */
+export function parseStrictUtc(value: string): number | undefined {
+  const s = value.trim();
+  if (!ISO_SHAPE.test(s)) return undefined;
+  const dt = DateTime.fromISO(s, { zone: 'utc', setZone: true });
+  return dt.isValid ? dt.toMillis() : undefined;
+}
 
 /** Parses a Date or an ISO string; a string without a zone is UTC, as the API's own times are. */
 export function parseUtc(value: Date | string, what: string): number {
-  let ms: number;
-  if (value instanceof Date) ms = value.getTime();
-  else if (typeof value === 'string') {
-    const s = value.trim();
-    const iso = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?/.test(s) ? s : '';
-    ms = iso === '' ? NaN : Date.parse(ZONED.test(iso) || !iso.includes('T') ? iso : `${iso}Z`);
-  } else ms = NaN;
-  if (!Number.isFinite(ms)) {
+  let ms: number | undefined;
+  if (value instanceof Date) ms = Number.isFinite(value.getTime()) ? value.getTime() : undefined;
+  else if (typeof value === 'string') ms = parseStrictUtc(value);
+  if (ms === undefined) {
     throw new InvalidWindowError(
       `${what} is not a valid time: expected an ISO 8601 UTC time, got ${JSON.stringify(value)}.`,
     );
@@ -40,17 +55,26 @@ export function parseUtc(value: Date | string, what: string): number {
  * no content falls between them.
  */
 function floorSecond(ms: number): number {
-  return Math.floor(ms / 1000) * 1000;
+  return DateTime.fromMillis(ms, { zone: 'utc' }).startOf('second').toMillis();
+}
+
+/** The next whole second at or after `ms`. */
+export function ceilSecond(ms: number): number {
+  const floor = floorSecond(ms);
+  return floor === ms ? ms : DateTime.fromMillis(floor, { zone: 'utc' }).plus({ seconds: 1 }).toMillis();
 }
 
 /** `YYYY-MM-DDTHH:MM:SS` in UTC, the most precise form every version of the API accepts. */
 export function formatApiTime(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 19);
+  return DateTime.fromMillis(ms, { zone: 'utc' }).toFormat("yyyy-MM-dd'T'HH:mm:ss");
 }
 
 /** Earliest window start the client sends: the retention edge plus the margin, in server time. */
 export function earliestStart(serverNowMs: number, marginMinutes: number): number {
-  return serverNowMs - RETENTION_MS + marginMinutes * 60_000;
+  return DateTime.fromMillis(serverNowMs, { zone: 'utc' })
+    .minus(RETENTION)
+    .plus({ minutes: marginMinutes })
+    .toMillis();
 }
 
 /**
@@ -68,7 +92,7 @@ export function validateWindow(window: ContentWindow, serverNowMs: number, margi
       `window end ${formatApiTime(endMs)} must be after its start ${formatApiTime(startMs)} (end is exclusive).`,
     );
   }
-  if (endMs - startMs > MAX_WINDOW_MS) {
+  if (endMs - startMs > MAX_WINDOW.as('milliseconds')) {
     throw new InvalidWindowError(
       `window ${formatApiTime(startMs)}..${formatApiTime(endMs)} is longer than 24 hours; split it.`,
     );
@@ -77,7 +101,7 @@ export function validateWindow(window: ContentWindow, serverNowMs: number, margi
   if (startMs < edge) {
     throw new InvalidWindowError(
       `window start ${formatApiTime(startMs)} is outside the 7-day retention (with a ${marginMinutes}-minute margin, ` +
-        `the earliest start now is ${formatApiTime(Math.ceil(edge / 1000) * 1000)}); content older than 7 days cannot be listed.`,
+        `the earliest start now is ${formatApiTime(ceilSecond(edge))}); content older than 7 days cannot be listed.`,
     );
   }
   return { startMs, endMs };
@@ -92,24 +116,28 @@ export function clampWindow(
   serverNowMs: number,
   marginMinutes: number,
 ): WindowMs | undefined {
-  const edge = Math.ceil(earliestStart(serverNowMs, marginMinutes) / 1000) * 1000;
+  const edge = ceilSecond(earliestStart(serverNowMs, marginMinutes));
   const startMs = Math.max(window.startMs, edge);
-  const endMs = Math.min(window.endMs, startMs + MAX_WINDOW_MS);
+  const endMs = Math.min(
+    window.endMs,
+    DateTime.fromMillis(startMs, { zone: 'utc' }).plus(MAX_WINDOW).toMillis(),
+  );
   return endMs > startMs ? { startMs, endMs } : undefined;
 }
 
 /** The server's clock from an HTTP `Date` header (IMF-fixdate), or undefined when absent or unreadable. */
 export function parseDateHeader(value: string | null | undefined): number | undefined {
   if (!value) return undefined;
-  const ms = Date.parse(value);
-  return Number.isFinite(ms) ? ms : undefined;
+  const dt = DateTime.fromHTTP(value.trim(), { zone: 'utc' });
+  return dt.isValid ? dt.toMillis() : undefined;
 }
 
 /** `Retry-After` as milliseconds to wait: delta-seconds or an HTTP date (relative to `nowMs`); undefined if absent. */
 export function parseRetryAfter(value: string | null | undefined, nowMs: number): number | undefined {
   if (value === null || value === undefined || value.trim() === '') return undefined;
   const v = value.trim();
-  if (/^\d+(\.\d+)?$/.test(v)) return Math.round(Number(v) * 1000);
-  const at = Date.parse(v);
-  return Number.isFinite(at) ? Math.max(0, at - nowMs) : undefined;
+  if (/^\d+(\.\d+)?$/.test(v))
+    return Math.round(Duration.fromObject({ seconds: Number(v) }).as('milliseconds'));
+  const at = DateTime.fromHTTP(v, { zone: 'utc' });
+  return at.isValid ? Math.max(0, at.toMillis() - nowMs) : undefined;
 }

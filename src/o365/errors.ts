@@ -26,10 +26,12 @@ export type Reaction =
   | 'contentNotFound'
   /** The blob is older than 7 days: the caller skips it and reports data loss. */
   | 'contentExpired'
+  /** The body is larger than the client reads (O365_MAX_CONTENT_MB): the caller parks the blob. */
+  | 'contentTooLarge'
   /** Configuration or programming error: fail with the service's message. */
   | 'fatal';
 
-/** Every code in the reference table (shared/reference/o365-management-api.md, "Errors"). */
+/** Every error code the Management Activity API documents, with the client's reaction. */
 export const ERROR_CODE_REACTIONS: Readonly<Record<string, { reaction: Reaction; meaning: string }>> = {
   AF10001: {
     reaction: 'fatal',
@@ -63,7 +65,9 @@ export const ERROR_CODE_REACTIONS: Readonly<Record<string, { reaction: Reaction;
 
 /** The reaction to a response without a known code, from its HTTP status alone. */
 export function reactionFor(status: number, code: string | undefined, message = ''): Reaction {
-  const known = code !== undefined ? ERROR_CODE_REACTIONS[code] : undefined;
+  // Own properties only: a code such as `__proto__` or `constructor` from a hostile answer is just unknown.
+  const known =
+    code !== undefined && Object.hasOwn(ERROR_CODE_REACTIONS, code) ? ERROR_CODE_REACTIONS[code] : undefined;
   if (known) return known.reaction;
   // Unified auditing switched off answers with a 5xx whose body says the tenant does not exist: retrying never helps.
   if (/Tenant .* does not exist/i.test(message)) return 'fatal';
@@ -71,6 +75,17 @@ export function reactionFor(status: number, code: string | undefined, message = 
   if (status === 401) return 'refreshToken';
   if (status === 408 || status >= 500) return 'retry';
   return 'fatal';
+}
+
+/** Codes that say the tenant or the app's access to it is wrong: no request of this tenant can succeed. */
+const TENANT_LEVEL_CODES = new Set(['AF10001', 'AF20010', 'AF20011', 'AF20012', 'AF20013']);
+
+/**
+ * True when a failure concerns the tenant or the app's access to it rather than one request: a permission or tenant
+ * code, or the "Tenant ... does not exist" answer of a tenant without unified auditing.
+ */
+export function isTenantLevelFailure(code: string | undefined, message = ''): boolean {
+  return (code !== undefined && TENANT_LEVEL_CODES.has(code)) || /Tenant .* does not exist/i.test(message);
 }
 
 export interface ApiErrorDetails {
@@ -174,6 +189,78 @@ export class FatalApiError extends ManagementApiError {
   constructor(message: string, details: ApiErrorDetails) {
     super(message, details, false);
   }
+}
+
+/**
+ * A content blob whose fetch was refused for this blob alone: an error status without a code the client knows
+ * (e.g. `404 text/html`, a bare 400 or 403), a request-level AF code, or a redirect. Sending it again is unlikely to
+ * help soon; the caller parks the blob.
+ */
+export class ContentRejectedError extends FatalApiError {}
+
+/** A response body larger than the client reads; the rest was not downloaded. */
+export class ContentTooLargeError extends ManagementApiError {
+  /** The cap, in bytes. */
+  readonly limitBytes: number;
+  /** Content-Length when the server declared one. */
+  readonly declaredBytes?: number;
+  constructor(message: string, details: ApiErrorDetails & { limitBytes: number; declaredBytes?: number }) {
+    super(message, details, false);
+    this.limitBytes = details.limitBytes;
+    this.declaredBytes = details.declaredBytes;
+  }
+}
+
+/**
+ * A URL the client will not request: not a URL, or not on the configured API origin (scheme, host and port). Raised
+ * before anything is sent, so the token never leaves for another host.
+ */
+export class UntrustedContentUriError extends FatalApiError {}
+
+/** A listed content reference whose `contentCreated` or `contentExpiration` is not a valid ISO 8601 time. */
+export class InvalidContentReferenceError extends ManagementApiError {
+  readonly contentId: string;
+  readonly field: 'contentCreated' | 'contentExpiration';
+  constructor(
+    message: string,
+    details: ApiErrorDetails & { contentId: string; field: 'contentCreated' | 'contentExpiration' },
+  ) {
+    super(message, details, false);
+    this.contentId = details.contentId;
+    this.field = details.field;
+  }
+}
+
+/** The credential could not get a token (bad or expired secret, missing consent, unreachable authority). */
+export class CredentialError extends ManagementApiError {
+  constructor(message: string, details: ApiErrorDetails) {
+    super(message, details, false);
+  }
+}
+
+/**
+ * What a failed blob fetch means for the blob:
+ * - `transient`: throttling, 5xx, timeouts, connection failures — try again with backoff (bounded by the caller);
+ * - `permanent`: wrong for this blob (bare or unknown 4xx, too large, foreign or invalid URI, invalid listing dates,
+ *   malformed body) — park it and retry it rarely until it expires;
+ * - `expired`: AF20051, the blob is past its 7-day retention — data loss;
+ * - `notFound`: AF20050/AF20052, the blob does not exist (any more);
+ * - `tenant`: not the blob's fault — the credential, the app's permission or the tenant itself is wrong, so every
+ *   blob of the tenant fails alike. Do not park blobs for it; fail (and retry) the window, and report it.
+ * An error that is not the client's own (a programming error) is `transient`: bounded retries, then the caller parks.
+ */
+export type BlobFailureKind = 'transient' | 'permanent' | 'expired' | 'notFound' | 'tenant';
+
+export function blobFailureKind(error: unknown): BlobFailureKind {
+  if (error instanceof ContentExpiredError) return 'expired';
+  if (error instanceof ContentNotFoundError) return 'notFound';
+  if (error instanceof ThrottledError || error instanceof TransientApiError) return 'transient';
+  if (error instanceof UnauthorizedError || error instanceof CredentialError) return 'tenant';
+  if (error instanceof ManagementApiError) {
+    return isTenantLevelFailure(error.code, error.message) ? 'tenant' : 'permanent';
+  }
+  if (error instanceof InvalidWindowError) return 'permanent';
+  return 'transient';
 }
 
 /** A window the client refuses before sending it: say what is wrong so the caller can fix its arithmetic. */

@@ -6,8 +6,14 @@
  * mean the server's clock disagrees with ours — the skew is learned from `Date`, the window's start is moved inside
  * retention and the listing is sent once more; AF20031 throws the pages away and lists again from the first page.
  */
-import { clampWindow, formatApiTime, validateWindow, type WindowMs } from './dates';
-import { FatalApiError, InvalidNextPageError, SubscriptionMissingError, WindowRejectedError } from './errors';
+import { clampWindow, formatApiTime, parseStrictUtc, validateWindow, type WindowMs } from './dates';
+import {
+  FatalApiError,
+  InvalidContentReferenceError,
+  InvalidNextPageError,
+  SubscriptionMissingError,
+  WindowRejectedError,
+} from './errors';
 import { MAX_PAGES_PER_LISTING, nextPageLink } from './pagination';
 import type { Subscriptions } from './subscriptions';
 import type { ApiFailure, ApiTransport } from './transport';
@@ -20,10 +26,16 @@ export interface ListingCounters {
   pages: number;
   listingRestarts: number;
   windowsClamped: number;
+  invalidReferences: number;
 }
 
 export class ContentListing {
-  readonly counters: ListingCounters = { pages: 0, listingRestarts: 0, windowsClamped: 0 };
+  readonly counters: ListingCounters = {
+    pages: 0,
+    listingRestarts: 0,
+    windowsClamped: 0,
+    invalidReferences: 0,
+  };
 
   constructor(
     private readonly transport: ApiTransport,
@@ -98,8 +110,15 @@ export class ContentListing {
       const result = await this.transport.send('listContent', 'GET', url);
       if (!result.ok) return result;
       this.counters.pages++;
-      for (const ref of parsePage(result.text, result.status))
-        if (!byId.has(ref.contentId)) byId.set(ref.contentId, ref);
+      for (const ref of parsePage(result.text, result.status)) {
+        if (byId.has(ref.contentId)) continue;
+        const problem = referenceDateProblem(ref);
+        if (problem !== undefined) {
+          ref.invalid = problem.message;
+          this.counters.invalidReferences++;
+        }
+        byId.set(ref.contentId, ref);
+      }
       visited.add(url);
       url = nextPageLink(result.headers);
       if (url !== undefined && (visited.has(url) || visited.size >= MAX_PAGES_PER_LISTING)) {
@@ -130,23 +149,61 @@ function parsePage(text: string, status: number): ContentReference[] {
   return body;
 }
 
+/**
+ * The shape a listing entry must have to be handled at all. Its times are checked separately
+ * ({@link referenceDateProblem}) so that one impossible date flags one reference instead of failing the listing.
+ */
 function isContentReference(x: unknown): x is ContentReference {
   const r = x as ContentReference;
   return (
     typeof x === 'object' &&
     x !== null &&
     typeof r.contentId === 'string' &&
+    r.contentId !== '' &&
     typeof r.contentUri === 'string' &&
     typeof r.contentCreated === 'string'
   );
 }
 
-/** contentCreated (as a time, whatever its precision), then contentId, ordinal. */
+/** The first of contentCreated, contentExpiration that is not a valid ISO 8601 time, as a typed error. */
+function referenceDateProblem(ref: ContentReference): InvalidContentReferenceError | undefined {
+  for (const field of ['contentCreated', 'contentExpiration'] as const) {
+    const value: unknown = ref[field];
+    const reason =
+      typeof value !== 'string'
+        ? 'is missing'
+        : parseStrictUtc(value) === undefined
+          ? 'is not a valid time'
+          : '';
+    if (reason !== '') {
+      return new InvalidContentReferenceError(
+        `listContent: content ${ref.contentId}: ${field} ${reason} (got ${JSON.stringify(value ?? null)}); expected an ISO 8601 time such as 2024-01-31T12:00:00Z.`,
+        {
+          status: 200,
+          code: 'InvalidContentReference',
+          operation: 'listContent',
+          contentId: ref.contentId,
+          field,
+        },
+      );
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Undefined for a usable reference; otherwise the typed error to park it with (its times are not valid, so nothing
+ * computed from them — window, expiry, order — can be trusted).
+ */
+export function checkContentReference(ref: ContentReference): InvalidContentReferenceError | undefined {
+  return referenceDateProblem(ref);
+}
+
+/** contentCreated (as a time, whatever its precision), then contentId, ordinal; invalid times last. */
 export function sortReferences(refs: ContentReference[]): ContentReference[] {
-  const keyed = refs.map((r) => ({ r, t: Date.parse(r.contentCreated) }));
+  const keyed = refs.map((r) => ({ r, t: parseStrictUtc(r.contentCreated) ?? Number.POSITIVE_INFINITY }));
   keyed.sort((a, b) => {
-    const dt = (Number.isFinite(a.t) ? a.t : 0) - (Number.isFinite(b.t) ? b.t : 0);
-    if (dt !== 0) return dt;
+    if (a.t !== b.t) return a.t < b.t ? -1 : 1;
     return a.r.contentId < b.r.contentId ? -1 : a.r.contentId > b.r.contentId ? 1 : 0;
   });
   return keyed.map((k) => k.r);

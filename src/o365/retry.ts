@@ -4,6 +4,7 @@
  * Exponential backoff with "equal jitter" (half fixed, half random) so that a fan-out of fetches throttled at the same
  * moment does not come back at the same moment; a `Retry-After` from the service wins over the computed delay.
  */
+import { Duration } from 'luxon';
 
 export interface RetryPolicy {
   /** Attempts per request, the first included. */
@@ -21,9 +22,9 @@ export interface RetryPolicy {
 
 export const DEFAULT_RETRY_POLICY: Readonly<RetryPolicy> = {
   maxAttempts: 6,
-  baseDelayMs: 1_000,
-  maxDelayMs: 60_000,
-  timeoutMs: 60_000,
+  baseDelayMs: Duration.fromObject({ seconds: 1 }).as('milliseconds'),
+  maxDelayMs: Duration.fromObject({ minutes: 1 }).as('milliseconds'),
+  timeoutMs: Duration.fromObject({ minutes: 1 }).as('milliseconds'),
 };
 
 export function resolveRetryPolicy(partial: Partial<RetryPolicy> | undefined): RetryPolicy {

@@ -5,11 +5,12 @@
  * between repeated starts, so each content type gets at most one start attempt per 15 minutes per process, however
  * many windows or activities find it missing (AF20022/AF20023) meanwhile.
  */
+import { Duration } from 'luxon';
 import { FatalApiError, SubscriptionMissingError } from './errors';
 import type { ApiTransport } from './transport';
 import type { EnsureResult, Subscription } from './types';
 
-export const START_INTERVAL_MS = 15 * 60_000;
+export const START_INTERVAL_MS = Duration.fromObject({ minutes: 15 }).as('milliseconds');
 
 /** Last start attempt per tenant, API root and content type, for the whole process. */
 const lastStartAttempt = new Map<string, number>();

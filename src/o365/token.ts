@@ -4,9 +4,11 @@
  * Tokens are held in memory only and never appear in errors or logs.
  */
 import type { AccessToken, TokenCredential } from '@azure/identity';
+import { Duration } from 'luxon';
+import { CredentialError } from './errors';
 
 /** Renew this long before expiry so a token does not expire between being read and being checked by the API. */
-const EXPIRY_MARGIN_MS = 2 * 60_000;
+const EXPIRY_MARGIN_MS = Duration.fromObject({ minutes: 2 }).as('milliseconds');
 
 export class TokenSource {
   private current?: AccessToken;
@@ -38,8 +40,22 @@ export class TokenSource {
   private fetch(): Promise<AccessToken> {
     this.pending ??= (async () => {
       try {
-        const token = await this.credential.getToken(this.scope);
-        if (!token) throw new Error(`the credential returned no token for scope ${this.scope}`);
+        let token: AccessToken | null;
+        try {
+          token = await this.credential.getToken(this.scope);
+        } catch (err) {
+          throw new CredentialError(
+            `token: no token for ${this.scope}: ${err instanceof Error ? err.message : String(err)}`,
+            { status: 0, code: 'TokenRequestFailed', operation: 'token', cause: err },
+          );
+        }
+        if (!token) {
+          throw new CredentialError(`token: the credential returned no token for ${this.scope}.`, {
+            status: 0,
+            code: 'TokenRequestFailed',
+            operation: 'token',
+          });
+        }
         this.current = token;
         return token;
       } finally {

@@ -9,12 +9,14 @@
 import type { RequestBudget } from './budget';
 import { parseDateHeader, parseRetryAfter } from './dates';
 import {
+  ContentTooLargeError,
   FatalApiError,
   type Reaction,
   reactionFor,
   ThrottledError,
   TransientApiError,
   UnauthorizedError,
+  UntrustedContentUriError,
 } from './errors';
 import { backoffDelay, type RetryPolicy } from './retry';
 import type { TokenSource } from './token';
@@ -36,6 +38,8 @@ export interface ApiFailure {
   message: string;
   reaction: Reaction;
   headers: Headers;
+  /** Content-Length of a body refused as too large, when declared. */
+  declaredBytes?: number;
 }
 
 /** Counters the transport updates; the client reports them. */
@@ -58,6 +62,13 @@ export interface TransportOptions {
   now: () => number;
   random: () => number;
   sleep: (ms: number) => Promise<void>;
+  /** Largest response body read, in bytes; a larger one is not downloaded further (O365_MAX_CONTENT_MB). */
+  maxBodyBytes: number;
+  /**
+   * Test seam: the fetch dispatcher (e.g. one that connects every host name to a loopback server). Unset in
+   * production: the global dispatcher and system DNS.
+   */
+  dispatcher?: RequestInit['dispatcher'];
 }
 
 const PUBLISHER_PARAM = 'PublisherIdentifier';
@@ -69,7 +80,8 @@ export class ApiTransport {
     requests: 0,
     retries: 0,
     throttled: 0,
-    byErrorCode: {},
+    // Keys come from the server's answers: no prototype, so `__proto__` is counted like any other code.
+    byErrorCode: Object.create(null) as Record<string, number>,
     tokenRefreshes: 0,
     budgetWaits: 0,
     budgetWaitMs: 0,
@@ -80,6 +92,10 @@ export class ApiTransport {
 
   constructor(private readonly options: TransportOptions) {
     this.origin = new URL(options.apiUrl).origin;
+  }
+
+  get maxBodyBytes(): number {
+    return this.options.maxBodyBytes;
   }
 
   budgetStats(): ReturnType<RequestBudget['stats']> {
@@ -98,7 +114,7 @@ export class ApiTransport {
   async send(operation: Operation, method: 'GET' | 'POST', url: string): Promise<ApiSuccess | ApiFailure> {
     const target = this.withPublisher(operation, url);
     const { retry, tokens, budget, random, sleep } = this.options;
-    let token = await tokens.get();
+    let token = await this.counted(() => tokens.get());
     let refreshed = false;
     for (let attempt = 1; ; attempt++) {
       if (attempt > 1) this.counters.retries++;
@@ -132,7 +148,7 @@ export class ApiTransport {
           }
           refreshed = true;
           this.counters.tokenRefreshes++;
-          token = await tokens.refresh(token);
+          token = await this.counted(() => tokens.refresh(token));
           continue;
         case 'throttled': {
           this.counters.throttled++;
@@ -170,11 +186,22 @@ export class ApiTransport {
 
   /** Builds the typed error for a failure the caller does not handle. */
   raise(operation: Operation, failure: ApiFailure): never {
+    if (failure.reaction === 'contentTooLarge') throw tooLarge(operation, failure, this.maxBodyBytes);
     throw new FatalApiError(`${operation}: ${failure.code ?? `HTTP ${failure.status}`}: ${failure.message}`, {
       status: failure.status,
       code: failure.code,
       operation,
     });
+  }
+
+  /** A token, counting a failed token request under its code. */
+  private async counted(get: () => Promise<string>): Promise<string> {
+    try {
+      return await get();
+    } catch (err) {
+      this.count((err as { code?: string }).code ?? 'TokenRequestFailed');
+      throw err;
+    }
   }
 
   private count(code: string): void {
@@ -186,15 +213,16 @@ export class ApiTransport {
     try {
       u = new URL(url);
     } catch {
-      throw new FatalApiError(`${operation}: not a URL: ${JSON.stringify(url.slice(0, 200))}`, {
+      throw new UntrustedContentUriError(`${operation}: not a URL: ${JSON.stringify(url.slice(0, 200))}`, {
         status: 0,
         code: 'InvalidUrl',
         operation,
       });
     }
+    // The origin carries scheme, host and port: an http link beside an https API root is refused like a foreign host.
     if (u.origin !== this.origin) {
-      throw new FatalApiError(
-        `${operation}: refusing to send the API token to ${u.origin}; only ${this.origin} (O365_API_URL) is trusted.`,
+      throw new UntrustedContentUriError(
+        `${operation}: refusing to send the API token to ${u.origin}; only ${this.origin} (the tenant's API root) is trusted.`,
         { status: 0, code: 'UntrustedUrl', operation },
       );
     }
@@ -206,14 +234,17 @@ export class ApiTransport {
   private async attempt(method: string, url: string, token: string): Promise<ApiSuccess | ApiFailure> {
     const signal = AbortSignal.timeout(this.options.retry.timeoutMs);
     let response: Response;
-    let text: string;
+    let body: Awaited<ReturnType<typeof readCapped>>;
     try {
       response = await fetch(url, {
         method,
         headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
         signal,
+        // A redirect would carry the request (and, same-origin, the token) somewhere the client did not choose.
+        redirect: 'manual',
+        ...(this.options.dispatcher ? { dispatcher: this.options.dispatcher } : {}),
       });
-      text = await response.text();
+      body = await readCapped(response, this.options.maxBodyBytes);
     } catch (err) {
       const timedOut = signal.aborted;
       return {
@@ -229,6 +260,21 @@ export class ApiTransport {
     }
     const serverMs = parseDateHeader(response.headers.get('date'));
     if (serverMs !== undefined) this.skewMs = serverMs - this.options.now();
+    if (body.tooLarge) {
+      return {
+        ok: false,
+        status: response.status,
+        code: 'ContentTooLarge',
+        message:
+          body.declaredBytes !== undefined
+            ? `the body is ${body.declaredBytes} bytes (Content-Length), over the ${this.options.maxBodyBytes}-byte cap`
+            : `the body exceeds the ${this.options.maxBodyBytes}-byte cap (not read further)`,
+        reaction: 'contentTooLarge',
+        headers: response.headers,
+        declaredBytes: body.declaredBytes,
+      };
+    }
+    const text = body.text;
     if (response.ok) return { ok: true, status: response.status, headers: response.headers, text };
     const { code, message } = parseErrorBody(text, response.status);
     return {
@@ -240,6 +286,54 @@ export class ApiTransport {
       headers: response.headers,
     };
   }
+}
+
+/** How much of an error answer is read: enough for its code and message. */
+const ERROR_BODY_BYTES = 64 * 1024;
+
+/**
+ * The body as text, read as a stream and abandoned as soon as it passes `maxBytes` (or declares more in
+ * Content-Length), so a huge blob never sits whole in memory. An error answer is read only as far as its message
+ * needs, and keeps its status whatever its size.
+ */
+async function readCapped(
+  response: Response,
+  maxBytes: number,
+): Promise<{ tooLarge: false; text: string } | { tooLarge: true; declaredBytes?: number }> {
+  const limit = response.ok ? maxBytes : Math.min(maxBytes, ERROR_BODY_BYTES);
+  const declared = Number(response.headers.get('content-length') ?? NaN);
+  if (response.ok && Number.isFinite(declared) && declared > limit) {
+    await response.body?.cancel().catch(() => undefined);
+    return { tooLarge: true, declaredBytes: declared };
+  }
+  if (!response.body) return { tooLarge: false, text: '' };
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    if (total + value.byteLength > limit) {
+      await reader.cancel().catch(() => undefined);
+      if (response.ok) return { tooLarge: true };
+      chunks.push(value.subarray(0, limit - total));
+      break;
+    }
+    total += value.byteLength;
+    chunks.push(value);
+  }
+  // TextDecoder drops a UTF-8 byte order mark, as Response.text() does.
+  return { tooLarge: false, text: new TextDecoder().decode(Buffer.concat(chunks)) };
+}
+
+export function tooLarge(operation: string, failure: ApiFailure, limitBytes: number): ContentTooLargeError {
+  return new ContentTooLargeError(`${operation}: ${failure.message}`, {
+    status: failure.status,
+    code: 'ContentTooLarge',
+    operation,
+    limitBytes,
+    declaredBytes: failure.declaredBytes,
+  });
 }
 
 /** `{"error":{"code":"AF20051","message":"..."}}`; anything else becomes a shortened text message. */

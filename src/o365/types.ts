@@ -21,6 +21,12 @@ export interface ContentReference {
   contentCreated: string;
   /** contentCreated + 7 days: fetching after it fails with AF20051. */
   contentExpiration: string;
+  /**
+   * Set by the client when contentCreated or contentExpiration is not a valid ISO 8601 time (e.g.
+   * `2024-13-45T99:99:99`): says which and why. The reference is still returned (sorted last) so the caller can
+   * park and report it; `checkContentReference` turns it into an InvalidContentReferenceError.
+   */
+  invalid?: string;
 }
 
 /** The fields every audit record carries; everything else stays reachable through the index signature. */
@@ -78,6 +84,8 @@ export interface ClientStats {
   listingRestarts: number;
   /** Windows whose start was moved forward after the service rejected them (AF20030/AF20055). */
   windowsClamped: number;
+  /** Listed references whose contentCreated or contentExpiration was not a valid time (flagged `invalid`). */
+  invalidReferences: number;
   /** Last learned difference server clock minus local clock, from the `Date` header (ms). */
   clockSkewMs: number;
   /** Requests that had to wait for the shared request budget, and how long they waited in total (ms). */

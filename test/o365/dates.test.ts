@@ -5,6 +5,7 @@ import {
   formatApiTime,
   InvalidWindowError,
   MAX_WINDOW_MS,
+  parseStrictUtc,
   RETENTION_MS,
   validateWindow,
 } from '../../src/o365';
@@ -88,5 +89,40 @@ describe('headers', () => {
   it('reads the Date header', () => {
     assert.equal(parseDateHeader('Tue, 10 Mar 2026 12:00:00 GMT'), NOW);
     assert.equal(parseDateHeader('garbage'), undefined);
+  });
+});
+
+describe('strict ISO 8601 times', () => {
+  it('reads the forms the API and callers use, zone-less as UTC', () => {
+    assert.equal(parseStrictUtc('2026-03-10T08:05:09'), Date.parse('2026-03-10T08:05:09Z'));
+    assert.equal(parseStrictUtc('2026-03-10T08:05:09.1234567Z'), Date.parse('2026-03-10T08:05:09.123Z'));
+    assert.equal(parseStrictUtc('2026-03-10T10:05:09+02:00'), Date.parse('2026-03-10T08:05:09Z'));
+    assert.equal(parseStrictUtc('2026-03-10'), Date.parse('2026-03-10T00:00:00Z'));
+  });
+
+  it('refuses impossible calendar dates and clock times, and other shapes', () => {
+    for (const bad of [
+      '2024-13-45T99:99:99',
+      '2026-02-30T00:00:00Z',
+      '2026-03-10T25:00:00Z',
+      '2026-W10-2',
+      '2026-069',
+      'March 10, 2026',
+      '',
+    ]) {
+      assert.equal(parseStrictUtc(bad), undefined, bad);
+    }
+  });
+
+  it('a window with an impossible time is an InvalidWindowError, never NaN arithmetic', () => {
+    assert.throws(
+      () => validateWindow({ start: '2024-13-45T99:99:99', end: '2026-03-10T10:00:00' }, NOW, 30),
+      (e: unknown) => e instanceof InvalidWindowError && /window start is not a valid time/.test(e.message),
+    );
+  });
+
+  it('the API limits are the documented 24 hours and 7 days', () => {
+    assert.equal(MAX_WINDOW_MS, 24 * H);
+    assert.equal(RETENTION_MS, 7 * 24 * H);
   });
 });
