@@ -22,6 +22,7 @@ import type {
   SimCounters,
   SimOptions,
   SimTenantInfo,
+  SimTenantOptions,
   TenantProfile,
 } from './types';
 
@@ -39,6 +40,18 @@ export const DEMO_CREDENTIALS = {
 } as const;
 
 export const DEFAULT_PORT = 8443;
+
+/**
+ * The tenants named by an O365_TENANT_ID setting that lists several (comma-separated), or undefined for one tenant:
+ * the stack then serves each of them, as one multi-tenant app consented in every tenant.
+ */
+export function tenantsFromSetting(value: string | undefined): SimTenantOptions[] | undefined {
+  const ids = (value ?? '')
+    .split(',')
+    .map((id) => id.trim())
+    .filter((id) => id !== '');
+  return ids.length > 1 ? ids.map((tenantId) => ({ tenantId })) : undefined;
+}
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
