@@ -264,9 +264,14 @@ export function computeGroundTruth(
         ? Math.max(ref.contentCreated, ref.recoversAt)
         : undefined;
     };
-  const main = select(blobs, view(options.recovering ?? 'recovered'), tenantId, windowEnd);
-  const never = select(blobs, view('lost'), tenantId, windowEnd);
-  const recovers = select(blobs, view('recovered'), tenantId, windowEnd);
+  // The three views differ only when recovering blobs are in the range: compute each distinct one once.
+  const mainMode = options.recovering ?? 'recovered';
+  const main = select(blobs, view(mainMode), tenantId, windowEnd);
+  const anyRecovering = poison.some((p) => p.kind === 'recovering');
+  const otherMode = mainMode === 'lost' ? 'recovered' : 'lost';
+  const other = anyRecovering ? select(blobs, view(otherMode), tenantId, windowEnd) : main;
+  const never = mainMode === 'lost' ? main : other;
+  const recovers = mainMode === 'lost' ? other : main;
   const byId = (a: { contentId: string }, b: { contentId: string }): number =>
     a.contentId < b.contentId ? -1 : a.contentId > b.contentId ? 1 : 0;
   return {
