@@ -153,7 +153,8 @@ export class SimServer {
           : 'other';
     sink.host(host, kind);
 
-    if (this.foreignHosts().has(host.replace(/:\d+$/, '')) || this.foreignHosts().has(host)) {
+    const foreign = this.foreignHosts();
+    if (foreign.has(host) || foreign.has(host.replace(/:\d+$/, ''))) {
       // A client followed a contentUri onto a host it should not trust.
       sink.fault('foreignHostRequests');
       if (req.headers.authorization) sink.authorizationToForeignHost();
