@@ -116,12 +116,17 @@ function planTenants(
   });
 }
 
-function buildTenant(plan: TenantPlan, clock: Clock): TenantRuntime {
+function buildTenant(plan: TenantPlan, clock: Clock, tenantCount: number): TenantRuntime {
   let faults = plan.faults;
   const info = plan.info;
   const generated = plan.replayDir
     ? undefined
-    : new GeneratedTenant(tenantIdentity(info.seed, info.tenantId), plan.profile, faults);
+    : new GeneratedTenant(
+        tenantIdentity(info.seed, info.tenantId),
+        plan.profile,
+        faults,
+        Math.floor(400_000 / tenantCount),
+      );
   const source = generated ?? new ReplayTenant(plan.replayDir as string, clock.now());
   const counters = new CounterBook();
   const budget = new RequestBudget();
@@ -173,7 +178,7 @@ export async function startO365Sim(options: SimOptions = {}): Promise<RunningSim
   const plans = planTenants(options, { tenantId: firstTenantId, clientId, clientSecret, seed }, clock.now());
   const cert = options.cert ?? ensureLocalCertificate();
 
-  const tenants = plans.map((p) => buildTenant(p, clock));
+  const tenants = plans.map((p) => buildTenant(p, clock, plans.length));
   const global = new CounterBook();
   const counterSnapshot = (): SimCounters => {
     const budget = mergeBudgets(

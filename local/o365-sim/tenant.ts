@@ -127,10 +127,12 @@ export class GeneratedTenant implements ContentSource {
     private readonly identity: TenantIdentity,
     private readonly profile: TenantProfile,
     private faults: FaultConfig,
+    /** Planned records kept in memory (a simulator serving several tenants shares its budget among them). */
+    cachedRecords = 400_000,
   ) {
     const longest = profile.airVerdictDelayMinutes.max + LIFECYCLE_TAIL_MINUTES;
     this.spanHours = Math.ceil(longest / 60) + 1;
-    this.plans = new LruCache(Math.max(8, Math.floor(400_000 / Math.max(1, profile.recordsPerHour))));
+    this.plans = new LruCache(Math.max(8, Math.floor(cachedRecords / Math.max(1, profile.recordsPerHour))));
   }
 
   /** Content faults shape the content itself, so new faults mean new plans. */
