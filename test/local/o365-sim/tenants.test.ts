@@ -225,6 +225,25 @@ describe('o365-sim several tenants', () => {
     }
   });
 
+  it('takes per-tenant credentials, so one tenant can refuse the shared secret (as with an expired one)', async () => {
+    const local = await startO365Sim({
+      port: 0,
+      clock: new VirtualClock(T0),
+      tenants: [{ tenantId: A }, { tenantId: B, clientSecret: 'rotated-in-tenant-b' }],
+    });
+    try {
+      assert.equal((await tokenIn(local, A)).status, 200);
+      const refused = await tokenIn(local, B);
+      assert.equal(refused.status, 401);
+      assert.match(refused.text, /AADSTS7000215/);
+      assert.equal((await tokenIn(local, B, undefined, 'rotated-in-tenant-b')).status, 200);
+      assert.equal(local.counters().byTenant?.[B]?.byCode.invalid_client, 1);
+      assert.equal(local.counters().byTenant?.[A]?.byCode.invalid_client, undefined);
+    } finally {
+      await local.close();
+    }
+  });
+
   it('refuses tenant lists that cannot work, naming the tenant and the problem', async () => {
     await assert.rejects(startO365Sim({ port: 0, tenants: [] }), /non-empty/);
     await assert.rejects(
