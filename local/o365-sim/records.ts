@@ -182,7 +182,7 @@ export function phishLifecycle(
     alertUpdatedAt: 0,
     kind: lifecycleKind(identity.seed, timing.lifecycleMix, birthHour, index),
   };
-  // Drawn for every kind so that the standard kind's draws stay what they always were.
+  // Drawn for every kind, so a standard lifecycle's draws do not depend on the mix.
   const investigated = !rng.chance(timing.uninvestigatedShare) || lifecycle.kind !== 'standard';
   const startAt =
     bornAt +
