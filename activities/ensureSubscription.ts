@@ -7,10 +7,18 @@ export interface EnsureSubscriptionOutput {
   started: boolean;
 }
 
-export function ensureSubscriptionActivity(deps: { o365: () => Promise<ManagementApiClient> }) {
-  /** The input is the bare content type (the shape recorded in existing histories). */
-  return async function ensureSubscription(contentType: string): Promise<EnsureSubscriptionOutput> {
-    const client = await deps.o365();
+/** A bare content type is the first tenant's (the shape recorded in single-tenant histories). */
+export type EnsureSubscriptionInput = string | { contentType: string; tenantId: string };
+
+export function ensureSubscriptionActivity(deps: {
+  o365: (tenantId?: string) => Promise<ManagementApiClient>;
+}) {
+  return async function ensureSubscription(
+    input: EnsureSubscriptionInput,
+  ): Promise<EnsureSubscriptionOutput> {
+    const { contentType, tenantId } =
+      typeof input === 'string' ? { contentType: input, tenantId: undefined } : input;
+    const client = await deps.o365(tenantId);
     const result = await client.ensureSubscriptions([contentType]);
     return {
       contentType,

@@ -13,6 +13,8 @@ import type { PipelineState } from '../src/pipeline/state';
 export const INLINE_SELECTION_BYTES = 24 * 1024;
 
 export interface FetchContentInput {
+  /** Absent in single-tenant histories: the first tenant. */
+  tenantId?: string;
   content: ContentToFetch;
   /** Names the window (or rewind window) for provenance and pointer documents. */
   windowKey: string;
@@ -35,8 +37,8 @@ export interface FetchContentOutput {
 }
 
 export function fetchContentActivity(deps: {
-  state: () => Promise<PipelineState>;
-  o365: () => Promise<ManagementApiClient>;
+  state: (tenantId?: string) => Promise<PipelineState>;
+  o365: (tenantId?: string) => Promise<ManagementApiClient>;
   rules: () => RuleSet;
 }) {
   return async function fetchContent(input: FetchContentInput): Promise<FetchContentOutput> {
@@ -49,7 +51,7 @@ export function fetchContentActivity(deps: {
       waitingCount: 0,
       verdictCount: 0,
     };
-    const client = await deps.o365();
+    const client = await deps.o365(input.tenantId);
     let text: string;
     try {
       text = await client.fetchContentText(content.contentUri);
@@ -59,7 +61,7 @@ export function fetchContentActivity(deps: {
       throw e;
     }
 
-    const state = await deps.state();
+    const state = await deps.state(input.tenantId);
     await state.archiveRaw(content, text);
 
     let selection;

@@ -18,8 +18,11 @@ import { recordWindowActivity } from './recordWindow';
 
 /** The services activities are built from; each is obtained lazily (a cold start that serves status pays nothing). */
 export interface ActivityServices {
-  state: () => Promise<PipelineState>;
-  o365: () => Promise<ManagementApiClient>;
+  /** A tenant's stored state and O365 client; `tenantId` absent (inputs of older histories) = the first tenant. */
+  state: (tenantId?: string) => Promise<PipelineState>;
+  o365: (tenantId?: string) => Promise<ManagementApiClient>;
+  /** The tenant's display name (the TenantName column). */
+  tenantName: (tenantId?: string) => string;
   sink: () => KustoSink;
   rules: () => RuleSet;
   /** Wall time (the cluster's batching runs on it); orchestrators never use it. */

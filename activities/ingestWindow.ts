@@ -14,6 +14,8 @@ import type { PipelineState } from '../src/pipeline/state';
 
 export interface IngestWindowInput {
   rowsDocument: string;
+  /** Whose rows (fills TenantName); absent in single-tenant histories: the first tenant. */
+  tenantId?: string;
 }
 
 export interface IngestWindowOutput {
@@ -41,15 +43,17 @@ export function contentTag(rows: AlertRow[]): string {
 }
 
 export function ingestWindowActivity(deps: {
-  state: () => Promise<PipelineState>;
+  state: (tenantId?: string) => Promise<PipelineState>;
   sink: () => KustoSink;
+  tenantName: (tenantId?: string) => string;
   /** Wall time: the cluster batches queued rows in wall time. */
   now: () => number;
 }) {
   return async function ingestWindow(input: IngestWindowInput): Promise<IngestWindowOutput> {
-    const state = await deps.state();
+    const state = await deps.state(input.tenantId);
     const doc = await state.readWindowRowsAt(input.rowsDocument);
-    const { unique, duplicates } = uniqueById(doc.rows);
+    const tenantName = deps.tenantName(input.tenantId);
+    const { unique, duplicates } = uniqueById(doc.rows.map((row) => ({ ...row, TenantName: tenantName })));
     if (unique.length === 0) return { ingested: 0, duplicateRecords: duplicates };
     const sink = deps.sink();
     await sink.ensureTable();

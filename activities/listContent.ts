@@ -9,6 +9,8 @@ import type { PipelineState } from '../src/pipeline/state';
 import { isoOf, listingSlices } from '../src/pipeline/windows';
 
 export interface ListContentInput {
+  /** Absent in single-tenant histories: the first tenant. */
+  tenantId?: string;
   contentType: string;
   /** Listing start (window start minus the re-list overlap). */
   listFrom: string;
@@ -26,11 +28,11 @@ export interface ListContentOutput {
 }
 
 export function listContentActivity(deps: {
-  state: () => Promise<PipelineState>;
-  o365: () => Promise<ManagementApiClient>;
+  state: (tenantId?: string) => Promise<PipelineState>;
+  o365: (tenantId?: string) => Promise<ManagementApiClient>;
 }) {
   return async function listContent(input: ListContentInput): Promise<ListContentOutput> {
-    const client = await deps.o365();
+    const client = await deps.o365(input.tenantId);
     const listFromMs = Date.parse(input.listFrom);
     const windowStartMs = Date.parse(input.windowStart);
     const windowEndMs = Date.parse(input.windowEnd);
@@ -48,7 +50,7 @@ export function listContentActivity(deps: {
     // windows have one length; late blobs are recorded in a window later than their creation).
     const known = input.skipKnown
       ? await (
-          await deps.state()
+          await deps.state(input.tenantId)
         ).liveContentIds(input.contentType, listFromMs - (windowEndMs - windowStartMs), windowEndMs)
       : new Set<string>();
 

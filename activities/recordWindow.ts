@@ -4,8 +4,8 @@ import type { PipelineState } from '../src/pipeline/state';
 
 export type RecordWindowInput = WindowRecord;
 
-export function recordWindowActivity(deps: { state: () => Promise<PipelineState> }) {
+export function recordWindowActivity(deps: { state: (tenantId?: string) => Promise<PipelineState> }) {
   return async function recordWindow(input: RecordWindowInput): Promise<{ name: string; runs: number }> {
-    return (await deps.state()).recordWindow(input);
+    return (await deps.state(input.tenantId)).recordWindow(input);
   };
 }

@@ -62,11 +62,17 @@ function nowMs(ctx: OrchestrationContext): number {
   return ctx.df.currentUtcDateTime.getTime();
 }
 
-export function freshCheckpoint(loopId: string, now: number, settings: LoopSettings): Checkpoint {
+export function freshCheckpoint(
+  loopId: string,
+  now: number,
+  settings: LoopSettings,
+  tenantId?: string,
+): Checkpoint {
   const startFromMs = settings.startFrom ? Date.parse(settings.startFrom) : undefined;
   const start = isoOf(initialStart(now, settings, startFromMs));
   return {
     loopId,
+    ...(tenantId ? { tenantId } : {}),
     nextStart: start,
     origin: start,
     updatedAt: isoOf(now),
@@ -81,7 +87,7 @@ function* loadOrCreateCheckpoint(
   input: PipelineLoopInput,
 ): Generator<Task, Checkpoint, unknown> {
   const stored = yield* call(ctx, 'loadCheckpoint', { loopId: input.loopId });
-  return stored ?? freshCheckpoint(input.loopId, nowMs(ctx), input.settings);
+  return stored ?? freshCheckpoint(input.loopId, nowMs(ctx), input.settings, input.tenantId);
 }
 
 /** The fields every status of this generation shares. */
@@ -150,6 +156,7 @@ function* runWindow(
       ctx,
       OrchestratorNames.processWindow,
       {
+        ...(loop.tenantId ? { tenantId: loop.tenantId } : {}),
         runId: loop.loopId,
         kind: 'live',
         contentType,
@@ -188,6 +195,7 @@ function* advanceCheckpoint(
     pendingAlerts += r.pendingAlerts;
   }
   const checkpoint: Checkpoint = {
+    ...loop.checkpoint,
     loopId: loop.loopId,
     nextStart: isoOf(next.window.endMs),
     origin: loop.checkpoint.origin,
@@ -226,6 +234,7 @@ function* backOffAfterFailure(
   });
   for (const contentType of loop.settings.contentTypes) {
     yield* call(ctx, 'recordWindow', {
+      ...(loop.tenantId ? { tenantId: loop.tenantId } : {}),
       contentType,
       windowStart: start,
       windowEnd: end,

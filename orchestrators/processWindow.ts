@@ -21,6 +21,8 @@ import { activityTask, call, settleAll, subOrchestrationTask } from './call';
 export const DEFAULT_FETCH_BATCH_SIZE = 200;
 
 export interface ProcessWindowInput {
+  /** Absent in single-tenant histories: the first tenant. */
+  tenantId?: string;
   /** The loop id or the rewind's instance id: names the exactly-once tag and the pointer documents. */
   runId: string;
   kind: RunKind;
@@ -50,8 +52,14 @@ export function* processWindow(ctx: OrchestrationContext): Generator<Task, Proce
   const input = ctx.df.getInput<ProcessWindowInput>();
   const windowKey = windowKeyOf(input);
 
-  yield* call(ctx, 'ensureSubscription', input.contentType);
+  const tenant = tenantOf(input);
+  yield* call(
+    ctx,
+    'ensureSubscription',
+    input.tenantId ? { tenantId: input.tenantId, contentType: input.contentType } : input.contentType,
+  );
   const listed = yield* call(ctx, 'listContent', {
+    ...tenant,
     contentType: input.contentType,
     listFrom: input.listFrom,
     windowStart: input.windowStart,
@@ -67,9 +75,10 @@ export function* processWindow(ctx: OrchestrationContext): Generator<Task, Proce
     nowIso: input.windowEnd,
     holdHours: input.holdHours,
   });
-  const ingested = yield* call(ctx, 'ingestWindow', { rowsDocument: correlated.rowsDocument });
+  const ingested = yield* call(ctx, 'ingestWindow', { ...tenant, rowsDocument: correlated.rowsDocument });
   const counts = windowCounts(listed, fetched, correlated, ingested);
   yield* call(ctx, 'recordWindow', {
+    ...tenant,
     contentType: input.contentType,
     windowStart: input.windowStart,
     windowEnd: input.windowEnd,
@@ -106,6 +115,7 @@ function* fetchAll(
   windowKey: string,
 ): Generator<Task, FetchContentOutput[], unknown> {
   const items: FetchContentInput[] = listed.toFetch.map((content) => ({
+    ...tenantOf(input),
     content,
     windowKey,
     windowStart: input.windowStart,
@@ -127,6 +137,11 @@ function* fetchAll(
     ),
   );
   return (yield* settleAll(ctx, children)).flat();
+}
+
+/** The tenant field of activity inputs: only when the window has one, so single-tenant inputs keep their shape. */
+function tenantOf(input: Pick<ProcessWindowInput, 'tenantId'>): { tenantId?: string } {
+  return input.tenantId ? { tenantId: input.tenantId } : {};
 }
 
 export function windowKeyOf(

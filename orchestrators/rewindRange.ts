@@ -61,6 +61,7 @@ function* rewindWindow(
         ctx,
         OrchestratorNames.processWindow,
         {
+          ...(input.tenantId ? { tenantId: input.tenantId } : {}),
           runId,
           kind: 'rewind',
           contentType,

@@ -18,8 +18,17 @@ import {
 } from './functions/pipeline';
 import { dashboardPage } from './functions/dashboard';
 import { PURGE_SCHEDULE, purgeHistory } from './functions/purge';
+import { RECONCILE_SCHEDULE, reconcileTenants } from './functions/reconcile';
 import { OrchestratorNames } from './pipeline/model';
-import { getConfig, getKustoSink, getO365Client, getRules, getState, resetRuntime } from './runtime';
+import {
+  getConfig,
+  getKustoSink,
+  getO365Client,
+  getRules,
+  getState,
+  getTenant,
+  resetRuntime,
+} from './runtime';
 
 resetRuntime();
 getConfig();
@@ -33,6 +42,7 @@ df.app.orchestration(OrchestratorNames.rewindRange, rewindRange);
 const activities = createActivities({
   state: getState,
   o365: getO365Client,
+  tenantName: (tenantId) => getTenant(tenantId).name,
   sink: getKustoSink,
   rules: getRules,
   now: () => Date.now(),
@@ -64,4 +74,10 @@ app.timer('purgeHistory', {
   schedule: PURGE_SCHEDULE,
   extraInputs: [client],
   handler: purgeHistory,
+});
+
+app.timer('reconcileTenants', {
+  schedule: RECONCILE_SCHEDULE,
+  extraInputs: [client],
+  handler: reconcileTenants,
 });

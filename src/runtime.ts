@@ -7,10 +7,11 @@
 import { DefaultAzureCredential, ManagedIdentityCredential } from '@azure/identity';
 import { loadRuleSet, type RuleSet } from './alerts';
 import { ArchiveStore } from './archive';
-import { loadConfig, type Config } from './config';
+import { loadConfig, type Config, type TenantConfig } from './config';
 import { KustoSink } from './kusto';
 import { sharedManagementApiClient, type ManagementApiClient } from './o365';
 import { PipelineState } from './pipeline/state';
+import { ledgerScopeFor, resolveTenant } from './pipeline/tenants';
 
 let config: Config | undefined;
 let rules: RuleSet | undefined;
@@ -40,8 +41,14 @@ export function getRules(): RuleSet {
   return rules;
 }
 
-export function getO365Client(): Promise<ManagementApiClient> {
-  return sharedManagementApiClient(getConfig().o365);
+/** A configured tenant; absent = the first one (what loops and activities of single-tenant histories mean). */
+export function getTenant(tenantId?: string): TenantConfig {
+  return resolveTenant(getConfig().tenants, tenantId);
+}
+
+/** The tenant's O365 client: its own token cache and request budget, shared by every invocation in this process. */
+export function getO365Client(tenantId?: string): Promise<ManagementApiClient> {
+  return sharedManagementApiClient(getTenant(tenantId));
 }
 
 export function getKustoSink(): KustoSink {
@@ -67,8 +74,9 @@ export function getArchive(): Promise<ArchiveStore> {
 }
 
 /** The pipeline's stored documents, over the archive container. */
-export async function getState(): Promise<PipelineState> {
-  return new PipelineState(await getArchive());
+export async function getState(tenantId?: string): Promise<PipelineState> {
+  const tenant = getTenant(tenantId);
+  return new PipelineState(await getArchive(), ledgerScopeFor(getConfig().tenants, tenant.tenantId));
 }
 
 let clock: () => number = Date.now;

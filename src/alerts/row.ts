@@ -44,6 +44,7 @@ export function toAlertRow(record: AuditRecord, selectedBy: string, provenance: 
     CreationTime: record.creationTime,
     Operation: null,
     OrganizationId: null,
+    TenantName: null,
     Workload: null,
     ResultStatus: null,
     UserKey: null,

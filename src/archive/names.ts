@@ -4,7 +4,8 @@
  *   raw/<contentType>/<yyyy>/<mm>/<dd>/<contentId>.json.gz         every content blob as fetched (gzip)
  *   quarantine/<contentType>/<yyyy>/<mm>/<dd>/<contentId>.json.gz  malformed content, reason in metadata
  *   state/checkpoints/<loopId>.json                                 a loop's checkpoint
- *   state/ledger/<contentType>/<yyyy-mm-dd>/<windowStart>.json      one window's record
+ *   state/ledger/<contentType>/<yyyy-mm-dd>/<windowStart>.json      one window's record (first tenant)
+ *   state/tenants/<tenantId>/ledger/<contentType>/...               the same for every other tenant
  *   state/correlation/<loopId>.json                                 pending alerts and known AIR verdicts
  *   selections/<windowKey>/<contentId>.json                         a large selection passed by pointer
  *
@@ -59,13 +60,17 @@ export const documentNames = {
     return `state/checkpoints/${nameSegment(loopId)}.json`;
   },
   /** Windows are named by their start (normalised to ISO with milliseconds and Z) under their UTC day. */
-  ledger(contentType: string, windowStartIso: string): string {
+  ledger(contentType: string, windowStartIso: string, tenantScope = ''): string {
     const start = utcDate(windowStartIso, 'windowStart').toISOString();
-    return `state/ledger/${nameSegment(contentType)}/${start.slice(0, 10)}/${nameSegment(start)}.json`;
+    return `${documentNames.ledgerPrefix(contentType, start.slice(0, 10), tenantScope)}${nameSegment(start)}.json`;
   },
-  /** Prefix of every ledger document of a content type, or of one UTC day (`yyyy-mm-dd`) of it. */
-  ledgerPrefix(contentType: string, day?: string): string {
-    return `state/ledger/${nameSegment(contentType)}/${day ? `${nameSegment(day)}/` : ''}`;
+  /**
+   * Prefix of every ledger document of a content type, or of one UTC day (`yyyy-mm-dd`) of it. The first tenant's
+   * ledger keeps the single-tenant layout (so a deployment upgrades in place); other tenants' live under their id.
+   */
+  ledgerPrefix(contentType: string, day?: string, tenantScope = ''): string {
+    const root = tenantScope ? `state/tenants/${nameSegment(tenantScope)}/ledger/` : 'state/ledger/';
+    return `${root}${nameSegment(contentType)}/${day ? `${nameSegment(day)}/` : ''}`;
   },
   correlation(loopId: string): string {
     return `state/correlation/${nameSegment(loopId)}.json`;

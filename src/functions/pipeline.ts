@@ -1,106 +1,104 @@
 /**
  * HTTP API of the pipeline (docs/operations.md): each handler parses its input (requests.ts), calls PipelineState or
- * the durable client, and replies. Handlers are exported as plain functions; src/index.ts registers them.
+ * the durable client (loops.ts), and replies. Handlers are exported as plain functions; src/index.ts registers them.
  */
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import type { DurableOrchestrationStatus } from 'durable-functions';
-import type { Config } from '../config';
-import {
-  OrchestratorNames,
-  PIPELINE_INSTANCE_ID,
-  STOP_EVENT,
-  type Checkpoint,
-  type LoopSettings,
-  type PipelineLoopInput,
-  type RewindInput,
-} from '../pipeline/model';
-import type { PipelineState } from '../pipeline/state';
-import { MINUTE_MS, isoOf } from '../pipeline/windows';
+import { OrchestratorNames, type RewindInput } from '../pipeline/model';
+import { loopIdFor } from '../pipeline/tenants';
+import { isoOf } from '../pipeline/windows';
 import { getConfig, getO365Client, getState, now } from '../runtime';
-import { BadRequest, isNotFound, json, problem, readBody, readQuery } from './http';
-import { parseRewindBody, parseStartBody, parseWindowsQuery } from './requests';
+import { BadRequest, json, problem, readQuery } from './http';
+import { loopStatus, startLoop, stopLoop } from './loops';
+import { parseRewindBody, parseStartBody, parseStopBody, parseWindowsQuery, selectTenants } from './requests';
 
-const ACTIVE = new Set(['Running', 'Pending', 'ContinuedAsNew', 'Suspended']);
 /** Rewinds re-fetch every blob of their range: a few at once is plenty, more only competes for the request budget. */
 export const MAX_CONCURRENT_REWINDS = 3;
-const RECENT_WINDOWS = 6;
 
-export function loopSettings(config: Config, startFrom?: string): LoopSettings {
-  const p = config.pipeline;
-  return {
-    contentTypes: config.o365.contentTypes,
-    windowMinutes: p.windowMinutes,
-    settleMinutes: p.settleMinutes,
-    relistOverlapMinutes: p.relistOverlapMinutes,
-    holdHours: p.alertHoldHours,
-    ...((startFrom ?? p.startFrom) ? { startFrom: startFrom ?? p.startFrom } : {}),
-  };
-}
-
-async function statusOf(
-  client: df.DurableClient,
-  id: string,
-): Promise<DurableOrchestrationStatus | undefined> {
-  try {
-    return await client.getStatus(id, { showInput: false });
-  } catch (e) {
-    if (isNotFound(e)) return undefined;
-    throw e;
-  }
-}
-
-/** POST /api/pipeline/start */
+/** POST /api/pipeline/start[?tenant=]  starts every enabled tenant's loop (or the one named) unless it runs. */
 export async function startPipeline(
   request: HttpRequest,
   context: InvocationContext,
 ): Promise<HttpResponseInit> {
   try {
-    const { startFrom } = await parseStartBody(request, now());
+    const config = getConfig();
+    const { startFrom, tenants } = await parseStartBody(request, now(), config);
     const client = df.getClient(context);
-    const existing = await statusOf(client, PIPELINE_INSTANCE_ID);
-    const running = existing !== undefined && ACTIVE.has(existing.runtimeStatus);
-    if (!running) {
-      // A stop request left by the previous run must not stop this one after its first window.
-      await (await getState()).requestStop(PIPELINE_INSTANCE_ID, null);
-      const input: PipelineLoopInput = {
-        loopId: PIPELINE_INSTANCE_ID,
-        settings: loopSettings(getConfig(), startFrom),
-      };
-      await client.startNew(OrchestratorNames.pipelineLoop, { instanceId: PIPELINE_INSTANCE_ID, input });
+    const results = [];
+    for (const tenant of tenants) {
+      const state = await getState(tenant.tenantId);
+      results.push({
+        tenantId: tenant.tenantId,
+        ...(await startLoop(client, state, config, tenant, startFrom)),
+      });
     }
-    return json(running ? 200 : 202, {
-      message: running
-        ? `The pipeline is already ${existing.runtimeStatus.toLowerCase()}.`
-        : 'The pipeline was started.',
-      instanceId: PIPELINE_INSTANCE_ID,
-      ...client.createHttpManagementPayload(PIPELINE_INSTANCE_ID),
+    await rememberStarted(tenants.map((t) => t.tenantId));
+    const started = results.filter((r) => r.started).length;
+    const first = results[0];
+    return json(started > 0 ? 202 : 200, {
+      message:
+        started > 0
+          ? `Started ${started} loop(s); ${results.length - started} already running.`
+          : `The pipeline is already ${(first.runtimeStatus ?? 'running').toLowerCase()}.`,
+      instanceId: first.loopId,
+      ...client.createHttpManagementPayload(first.loopId),
+      loops: results,
     });
   } catch (e) {
     return problem(e);
   }
 }
 
-/** POST /api/pipeline/stop  (no body): the loop stops after the window in progress. */
+/** The reconcile timer starts the loops of tenants added later only once an operator started the pipeline. */
+async function rememberStarted(tenantIds: string[]): Promise<void> {
+  const state = await getState();
+  const registry = await state.readLoopRegistry();
+  await state.writeLoopRegistry({
+    started: true,
+    tenants: [...new Set([...registry.tenants, ...tenantIds])],
+    stopped: (registry.stopped ?? []).filter((id) => !tenantIds.includes(id)),
+  });
+}
+
+async function rememberStopped(all: boolean, tenantIds: string[]): Promise<void> {
+  const state = await getState();
+  const registry = await state.readLoopRegistry();
+  await state.writeLoopRegistry(
+    all
+      ? { started: false, tenants: [] }
+      : { ...registry, stopped: [...new Set([...(registry.stopped ?? []), ...tenantIds])] },
+  );
+}
+
+/** POST /api/pipeline/stop[?tenant=]  each loop stops after the window in progress. */
 export async function stopPipeline(
   request: HttpRequest,
   context: InvocationContext,
 ): Promise<HttpResponseInit> {
   try {
-    await readBody(request, [], true);
+    const config = getConfig();
+    const tenants = await parseStopBody(request, config);
     const client = df.getClient(context);
-    const existing = await statusOf(client, PIPELINE_INSTANCE_ID);
-    if (!existing || !ACTIVE.has(existing.runtimeStatus)) {
+    const stopped: string[] = [];
+    for (const tenant of tenants) {
+      const loopId = loopIdFor(config.tenants, tenant.tenantId);
+      if (await stopLoop(client, await getState(tenant.tenantId), loopId, now())) stopped.push(loopId);
+    }
+    if (stopped.length === 0) {
       throw new BadRequest(
-        `The pipeline is not running (${existing?.runtimeStatus ?? 'never started'}); start it with POST /api/pipeline/start.`,
+        'The pipeline is not running (never started); start it with POST /api/pipeline/start.',
         409,
       );
     }
-    const requestedAt = isoOf(now());
-    // Stored first: the event alone can be dropped between two generations of the loop.
-    await (await getState()).requestStop(PIPELINE_INSTANCE_ID, requestedAt);
-    await client.raiseEvent(PIPELINE_INSTANCE_ID, STOP_EVENT, { requestedAt });
-    return json(202, { message: 'Stop requested: the pipeline stops after the window in progress.' });
+    await rememberStopped(
+      config.tenants.filter((t) => t.enabled).length === tenants.length,
+      tenants.map((t) => t.tenantId),
+    );
+    return json(202, {
+      message: 'Stop requested: the pipeline stops after the window in progress.',
+      stopped,
+    });
   } catch (e) {
     return problem(e);
   }
@@ -113,7 +111,7 @@ export async function rewindPipeline(
 ): Promise<HttpResponseInit> {
   try {
     const config = getConfig();
-    const range = await parseRewindBody(request, now(), config);
+    const { tenant, ...range } = await parseRewindBody(request, now(), config);
     const client = df.getClient(context);
     const running = await runningRewinds(client);
     if (running.length >= MAX_CONCURRENT_REWINDS) {
@@ -124,6 +122,7 @@ export async function rewindPipeline(
       );
     }
     const input: RewindInput = {
+      tenantId: tenant.tenantId,
       ...range,
       windowMinutes: config.pipeline.windowMinutes,
       holdHours: config.pipeline.alertHoldHours,
@@ -150,16 +149,16 @@ async function runningRewinds(client: df.DurableClient): Promise<DurableOrchestr
   return active.filter((s) => s.name === OrchestratorNames.rewindRange);
 }
 
-/** GET /api/pipeline/windows  per-window ledger. */
+/** GET /api/pipeline/windows  per-window ledger of one tenant. */
 export async function listWindows(request: HttpRequest): Promise<HttpResponseInit> {
   try {
     const query = parseWindowsQuery(request, now(), getConfig());
-    const state = await getState();
+    const state = await getState(query.tenant.tenantId);
     const windows = [];
     for (const contentType of query.contentTypes) {
       for (const entry of await state.readLedger(contentType, query.fromMs, query.toMs)) {
         const { contentIds, liveContentIds: _live, ...rest } = entry;
-        windows.push({ ...rest, blobs: contentIds.length });
+        windows.push({ tenantId: query.tenant.tenantId, ...rest, blobs: contentIds.length });
       }
     }
     return json(200, { from: isoOf(query.fromMs), to: isoOf(query.toMs), windows });
@@ -168,69 +167,44 @@ export async function listWindows(request: HttpRequest): Promise<HttpResponseIni
   }
 }
 
-/** GET /api/pipeline/status  runtime status, checkpoint, lag, last window, totals, failures, pending alerts, faults. */
+/** GET /api/pipeline/status[?tenant=]  per tenant: runtime status, checkpoint, lag, windows, failures, faults. */
 export async function pipelineStatus(
   request: HttpRequest,
   context: InvocationContext,
 ): Promise<HttpResponseInit> {
   try {
-    readQuery(request, []);
+    const config = getConfig();
+    const query = readQuery(request, ['tenant']);
     const client = df.getClient(context);
-    const instance = await statusOf(client, PIPELINE_INSTANCE_ID);
-    const state = await getState();
-    const checkpoint = await state.loadCheckpoint(PIPELINE_INSTANCE_ID);
-    const o365 = await getO365Client().then(
-      (c) => c.stats(),
-      () => undefined,
-    );
-    return json(200, {
-      instanceId: PIPELINE_INSTANCE_ID,
-      runtimeStatus: instance?.runtimeStatus ?? 'NotStarted',
-      lastUpdatedTime: instance?.lastUpdatedTime,
-      loop: instance?.customStatus ?? null,
-      checkpoint,
-      lagMinutes: checkpoint
-        ? Math.max(0, Math.round((now() - Date.parse(checkpoint.nextStart)) / MINUTE_MS))
-        : null,
-      recentWindows: checkpoint ? await recentLedger(state, checkpoint, getConfig()) : [],
-      faults: o365
-        ? {
-            requests: o365.requests,
-            retries: o365.retries,
-            throttled: o365.throttled,
-            byErrorCode: o365.byErrorCode,
-            tokenRefreshes: o365.tokenRefreshes,
-            listingRestarts: o365.listingRestarts,
-            windowsClamped: o365.windowsClamped,
-            note: 'O365 request counters of this app instance since it started',
-          }
-        : null,
-    });
+    const nowMs = now();
+    const tenants = [];
+    for (const tenant of selectTenants(config, query.tenant, true)) {
+      const state = await getState(tenant.tenantId);
+      tenants.push({
+        ...(await loopStatus(client, state, config, tenant, nowMs)),
+        faults: await faultsOf(tenant.tenantId),
+      });
+    }
+    return json(200, { ...tenants[0], now: isoOf(nowMs), tenants });
   } catch (e) {
     return problem(e);
   }
 }
 
-/** The ledger around the checkpoint: the last windows done and any failed run of the window in progress. */
-async function recentLedger(state: PipelineState, checkpoint: Checkpoint, config: Config) {
-  const windowMs = config.pipeline.windowMinutes * MINUTE_MS;
-  const to = Date.parse(checkpoint.nextStart) + windowMs;
-  const from = Date.parse(checkpoint.nextStart) - RECENT_WINDOWS * windowMs;
-  const out = [];
-  for (const contentType of config.o365.contentTypes) {
-    const entries = await state.readLedger(contentType, from, to);
-    for (const entry of entries.slice(-(RECENT_WINDOWS + 1))) {
-      const last = entry.runs[entry.runs.length - 1];
-      out.push({
-        contentType,
-        windowStart: entry.windowStart,
-        windowEnd: entry.windowEnd,
-        status: entry.status,
-        blobs: entry.contentIds.length,
-        runs: entry.runs.length,
-        lastRun: last ? { kind: last.kind, status: last.status, at: last.at, error: last.error } : undefined,
-      });
-    }
-  }
-  return out;
+async function faultsOf(tenantId: string) {
+  const stats = await getO365Client(tenantId).then(
+    (c) => c.stats(),
+    () => undefined,
+  );
+  if (!stats) return null;
+  return {
+    requests: stats.requests,
+    retries: stats.retries,
+    throttled: stats.throttled,
+    byErrorCode: stats.byErrorCode,
+    tokenRefreshes: stats.tokenRefreshes,
+    listingRestarts: stats.listingRestarts,
+    windowsClamped: stats.windowsClamped,
+    note: 'O365 request counters of this app instance since it started',
+  };
 }

@@ -3,14 +3,49 @@
  * message that says what to fix. Handlers (pipeline.ts) only call these.
  */
 import type { HttpRequest } from '@azure/functions';
-import { CONTENT_TYPES, type Config } from '../config';
+import { CONTENT_TYPES, type Config, type TenantConfig } from '../config';
 import { DAY_MS, isoOf, retentionFloor, rewindRangeProblem } from '../pipeline/windows';
 import { BadRequest, parseIsoTime, readBody, readQuery } from './http';
 
-/** POST /api/pipeline/start  body: {} or {"startFrom": ISO} (used only when no checkpoint exists yet). */
-export async function parseStartBody(request: HttpRequest, nowMs: number): Promise<{ startFrom?: string }> {
-  const body = await readBody(request, ['startFrom'], true);
-  if (body.startFrom === undefined) return {};
+/**
+ * The tenants a request addresses: `?tenant=` or a `tenant` body field (id or display name). Without one, every
+ * enabled tenant when `all` is allowed (start, stop, status), else the only tenant — and a 400 naming the choices
+ * when there are several.
+ */
+export function selectTenants(config: Config, requested: unknown, all: boolean): TenantConfig[] {
+  const enabled = config.tenants.filter((t) => t.enabled);
+  if (requested === undefined) {
+    if (all || enabled.length === 1) return enabled;
+    throw new BadRequest(
+      `Several tenants are configured: name one with "tenant" (${enabled.map((t) => t.tenantId).join(', ')}).`,
+    );
+  }
+  const wanted = typeof requested === 'string' ? requested.trim().toLowerCase() : '';
+  const found = config.tenants.find(
+    (t) => t.tenantId.toLowerCase() === wanted || t.name.toLowerCase() === wanted,
+  );
+  if (!found) {
+    throw new BadRequest(
+      `"tenant" must be a configured tenant id or name (${config.tenants.map((t) => t.tenantId).join(', ')}), got ${JSON.stringify(requested)}.`,
+    );
+  }
+  if (!found.enabled) throw new BadRequest(`Tenant ${found.tenantId} is disabled in O365_TENANTS.`);
+  return [found];
+}
+
+function tenantParam(request: HttpRequest, body: Record<string, unknown>): unknown {
+  return body.tenant ?? request.query.get('tenant') ?? undefined;
+}
+
+/** POST /api/pipeline/start[?tenant=]  body: {} or {"startFrom": ISO, "tenant"?} (startFrom only applies without a checkpoint). */
+export async function parseStartBody(
+  request: HttpRequest,
+  nowMs: number,
+  config: Config,
+): Promise<{ startFrom?: string; tenants: TenantConfig[] }> {
+  const body = await readBody(request, ['startFrom', 'tenant'], true);
+  const tenants = selectTenants(config, tenantParam(request, body), true);
+  if (body.startFrom === undefined) return { tenants };
   const ms = parseIsoTime(body.startFrom, 'startFrom');
   if (ms >= nowMs) throw new BadRequest(`"startFrom" (${isoOf(ms)}) is in the future.`);
   if (ms < retentionFloor(nowMs)) {
@@ -18,10 +53,17 @@ export async function parseStartBody(request: HttpRequest, nowMs: number): Promi
       `"startFrom" is older than the API's 7-day retention; the earliest start now is ${isoOf(retentionFloor(nowMs))}.`,
     );
   }
-  return { startFrom: isoOf(ms) };
+  return { startFrom: isoOf(ms), tenants };
+}
+
+/** POST /api/pipeline/stop[?tenant=]  body: {} or {"tenant"}. */
+export async function parseStopBody(request: HttpRequest, config: Config): Promise<TenantConfig[]> {
+  const body = await readBody(request, ['tenant'], true);
+  return selectTenants(config, tenantParam(request, body), true);
 }
 
 export interface RewindRequest {
+  tenant: TenantConfig;
   from: string;
   to: string;
   contentTypes: string[];
@@ -36,7 +78,8 @@ export async function parseRewindBody(
   nowMs: number,
   config: Config,
 ): Promise<RewindRequest> {
-  const body = await readBody(request, ['from', 'to', 'contentTypes'], false);
+  const body = await readBody(request, ['from', 'to', 'contentTypes', 'tenant'], false);
+  const [tenant] = selectTenants(config, tenantParam(request, body), false);
   if (body.from === undefined || body.to === undefined) {
     throw new BadRequest('Both "from" and "to" are required (ISO 8601 UTC times; "to" is exclusive).');
   }
@@ -44,7 +87,7 @@ export async function parseRewindBody(
   const toMs = parseIsoTime(body.to, 'to');
   const reason = rewindRangeProblem({ startMs: fromMs, endMs: toMs }, nowMs);
   if (reason) throw new BadRequest(reason);
-  const configured = config.o365.contentTypes as string[];
+  const configured = tenant.contentTypes as string[];
   let contentTypes = configured;
   if (body.contentTypes !== undefined) {
     const list = body.contentTypes;
@@ -61,10 +104,11 @@ export async function parseRewindBody(
     }
     contentTypes = [...new Set(list as string[])];
   }
-  return { from: isoOf(fromMs), to: isoOf(toMs), contentTypes };
+  return { tenant, from: isoOf(fromMs), to: isoOf(toMs), contentTypes };
 }
 
 export interface WindowsQuery {
+  tenant: TenantConfig;
   fromMs: number;
   toMs: number;
   contentTypes: string[];
@@ -72,18 +116,19 @@ export interface WindowsQuery {
 
 /** GET /api/pipeline/windows?from=ISO&to=ISO[&contentType=…]  default: the last 24 hours, at most 8 days. */
 export function parseWindowsQuery(request: HttpRequest, nowMs: number, config: Config): WindowsQuery {
-  const query = readQuery(request, ['from', 'to', 'contentType']);
+  const query = readQuery(request, ['from', 'to', 'contentType', 'tenant']);
+  const [tenant] = selectTenants(config, query.tenant, false);
   const toMs = query.to !== undefined ? parseIsoTime(query.to, 'to') : nowMs;
   const fromMs = query.from !== undefined ? parseIsoTime(query.from, 'from') : toMs - DAY_MS;
   if (fromMs >= toMs) throw new BadRequest('"from" must be before "to".');
   if (toMs - fromMs > 8 * DAY_MS)
     throw new BadRequest('The range may span at most 8 days; narrow "from"/"to".');
-  const configured = config.o365.contentTypes as string[];
+  const configured = tenant.contentTypes as string[];
   const contentTypes = query.contentType !== undefined ? [query.contentType] : configured;
   for (const t of contentTypes) {
     if (!configured.includes(t)) {
       throw new BadRequest(`"contentType" must be one of ${configured.join(', ')}, got "${t}".`);
     }
   }
-  return { fromMs, toMs, contentTypes };
+  return { tenant, fromMs, toMs, contentTypes };
 }

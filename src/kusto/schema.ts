@@ -24,6 +24,7 @@ export const ALERT_COLUMNS = [
     doc: 'AlertTriggered, AlertEntityGenerated, AlertUpdated, AirInvestigationData, ...',
   },
   { name: 'OrganizationId', type: 'string', doc: 'Tenant id.' },
+  { name: 'TenantName', type: 'string', doc: "The tenant's display name (O365_TENANTS), or its id." },
   { name: 'Workload', type: 'string', doc: 'SecurityComplianceCenter, AirInvestigation, ...' },
   { name: 'ResultStatus', type: 'string', doc: 'Result status of the audited operation, when given.' },
   { name: 'UserKey', type: 'string', doc: 'UserKey of the record.' },

@@ -80,6 +80,8 @@ export interface DataLossRange {
 /** The loop's durable position, kept in the archive (state/checkpoints/<loop>.json) and carried by continueAsNew. */
 export interface Checkpoint {
   loopId: string;
+  /** The tenant this position belongs to (absent in checkpoints written by single-tenant versions). */
+  tenantId?: string;
   /** Start of the next window to process (ISO). Everything before it is archived and ingested. */
   nextStart: string;
   /** The first window's start: re-listing never reaches before it (content before it was not asked for). */
@@ -122,6 +124,8 @@ export interface LedgerEntry {
 
 /** A run to fold into a window's ledger entry. */
 export interface WindowRecord {
+  /** Whose ledger; absent = the first configured tenant. */
+  tenantId?: string;
   contentType: string;
   windowStart: string;
   windowEnd: string;
@@ -170,6 +174,8 @@ export interface LoopSettings extends WindowSettings {
 /** The loop's input: the settings from the starter, and what one generation hands to the next. */
 export interface PipelineLoopInput {
   loopId: string;
+  /** Absent in loops started by single-tenant versions: then the first configured tenant. */
+  tenantId?: string;
   settings: LoopSettings;
   checkpoint?: Checkpoint;
   attempt?: number;
@@ -179,6 +185,8 @@ export interface PipelineLoopInput {
 }
 
 export interface RewindInput {
+  /** Absent in rewinds started by single-tenant versions: then the first configured tenant. */
+  tenantId?: string;
   from: string;
   to: string;
   contentTypes: string[];

@@ -54,6 +54,16 @@ interface QueuedBatchDocument {
 const MAX_LEDGER_RUNS = 20;
 const MAX_CONCURRENT_WRITE_ATTEMPTS = 5;
 const QUEUED_PREFIX = 'state/ingested/';
+const LOOP_REGISTRY = 'state/loops.json';
+
+/** state/loops.json: what the operator asked for, so a restart with a changed tenant list can follow it. */
+export interface LoopRegistry {
+  started: boolean;
+  /** Tenant ids whose loops were started. */
+  tenants: string[];
+  /** Tenant ids whose loops an operator stopped on their own (the reconcile timer leaves them stopped). */
+  stopped?: string[];
+}
 
 /** Folds a run into an entry. Re-recording the same run (an activity retry) replaces it instead of adding one. */
 export function mergeLedgerEntry(existing: LedgerEntry | undefined, input: WindowRecord): LedgerEntry {
@@ -101,7 +111,15 @@ function utcDays(fromMs: number, toMs: number): string[] {
 }
 
 export class PipelineState {
-  constructor(readonly archive: ArchiveStore) {}
+  /**
+   * @param ledgerScope whose ledger this state reads and writes: '' for the first tenant (the single-tenant layout),
+   * the tenant id for any other (see tenants.ts). Checkpoints and correlation documents are named by loop or rewind
+   * id, which already differ per tenant.
+   */
+  constructor(
+    readonly archive: ArchiveStore,
+    readonly ledgerScope = '',
+  ) {}
 
   /** Writes a document whose content is determined by its name, so a repeat may replace an earlier attempt's. */
   private async put<T>(name: string, value: T): Promise<void> {
@@ -177,7 +195,7 @@ export class PipelineState {
 
   /** Folds one run of a window into its ledger entry (state/ledger/<contentType>/<day>/<windowStart>.json). */
   async recordWindow(record: WindowRecord): Promise<{ name: string; runs: number }> {
-    const name = documentNames.ledger(record.contentType, record.windowStart);
+    const name = documentNames.ledger(record.contentType, record.windowStart, this.ledgerScope);
     for (let attempt = 1; ; attempt++) {
       const current = await this.archive.readJson<LedgerEntry>(name);
       const merged = mergeLedgerEntry(current?.value, record);
@@ -194,7 +212,7 @@ export class PipelineState {
   async readLedger(contentType: string, fromMs: number, toMs: number): Promise<LedgerEntry[]> {
     const entries: LedgerEntry[] = [];
     for (const day of utcDays(fromMs, toMs)) {
-      const names = await this.archive.list(documentNames.ledgerPrefix(contentType, day));
+      const names = await this.archive.list(documentNames.ledgerPrefix(contentType, day, this.ledgerScope));
       const docs = await Promise.all(names.map((n) => this.archive.readJson<LedgerEntry>(n)));
       for (const doc of docs) {
         if (!doc) continue;
@@ -251,6 +269,19 @@ export class PipelineState {
     const name = windowRowsName(windowKey);
     await this.put(name, doc);
     return name;
+  }
+
+  // Desired loops ----------------------------------------------------------------------------------------------
+
+  /** Whether an operator started the pipeline (and not stopped it), and which tenants' loops were started. */
+  async readLoopRegistry(): Promise<LoopRegistry> {
+    return (
+      (await this.archive.readJson<LoopRegistry>(LOOP_REGISTRY))?.value ?? { started: false, tenants: [] }
+    );
+  }
+
+  async writeLoopRegistry(registry: LoopRegistry): Promise<void> {
+    await this.put(LOOP_REGISTRY, registry);
   }
 
   // Recently queued batches ------------------------------------------------------------------------------------

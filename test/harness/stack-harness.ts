@@ -34,6 +34,8 @@ export interface TableRow {
   ContentCreated: string;
   WindowStart: string;
   ContentId: string;
+  OrganizationId: string;
+  TenantName: string;
 }
 
 export interface E2eStack extends RunningStack {
@@ -112,7 +114,7 @@ export async function startE2eStack(options: E2eOptions): Promise<E2eStack> {
     rows: () =>
       sink.query<TableRow>(
         `${TABLE} | project Id, RecordType, AlertId, InvestigationId, Status, AirVerdict, AirInvestigationId, ` +
-          'ContentCreated, WindowStart, ContentId',
+          'ContentCreated, WindowStart, ContentId, OrganizationId, TenantName',
       ),
     async status() {
       const reply = await stack.call('GET', '/api/pipeline/status');

@@ -166,11 +166,14 @@ describe('status page in headless Chromium over the local stack', () => {
     const figures = (await page.evaluate(
       () => (globalThis as unknown as { __dashboard: { figures: Figures } }).__dashboard.figures,
     )) as Figures;
-    assert.deepEqual(figures['0:volume'], [want.t, want.seen, want.ingested]);
-    assert.deepEqual(figures['0:lag'], [want.t, want.lag]);
-    assert.deepEqual(figures['0:faults'][0], want.t);
+    // Charts are keyed by tenant id (the single tenant here).
+    const statusReply = await p.call('GET', '/api/pipeline/status');
+    const tenant = (statusReply.body as { tenants: { tenantId: string }[] }).tenants[0].tenantId;
+    assert.deepEqual(figures[`${tenant}:volume`], [want.t, want.seen, want.ingested]);
+    assert.deepEqual(figures[`${tenant}:lag`], [want.t, want.lag]);
+    assert.deepEqual(figures[`${tenant}:faults`][0], want.t);
     assert.deepEqual(
-      figures['0:faults'][3],
+      figures[`${tenant}:faults`][3],
       want.t.map(() => 0),
       'no failed runs',
     );
