@@ -21,7 +21,8 @@ const present = (env: NodeJS.ProcessEnv, name: string): boolean => (env[name] ??
 export function planStandIns(env: NodeJS.ProcessEnv): StandInPlan {
   const storage = (env.AzureWebJobsStorage ?? '').trim();
   return {
-    o365Sim: !present(env, 'O365_API_URL') && !present(env, 'O365_LOGIN_URL'),
+    // A named cloud means the real service of that cloud (its hosts come from src/o365/clouds.ts).
+    o365Sim: !present(env, 'O365_API_URL') && !present(env, 'O365_LOGIN_URL') && !present(env, 'O365_CLOUD'),
     kusto: !present(env, 'KUSTO_CLUSTER_URL'),
     azurite: storage === '' || /^UseDevelopmentStorage=true/i.test(storage),
   };
@@ -76,6 +77,11 @@ export const APP_SETTING_NAMES = [
   'O365_CONTENT_TYPES',
   'O365_PUBLISHER_ID',
   'O365_REQUESTS_PER_MINUTE',
+  'O365_CLOUD',
+  'O365_MAX_CONTENT_MB',
+  'O365_TENANTS',
+  'O365_FEDERATED_TOKEN_AUDIENCE',
+  'O365_AUTH_MODE',
   'KEY_VAULT_URL',
   'KUSTO_CLUSTER_URL',
   'KUSTO_INGEST_URL',

@@ -28,6 +28,7 @@ describe('planStandIns', () => {
   it('lets each real setting replace its stand-in', () => {
     assert.equal(planStandIns({ O365_API_URL: 'https://manage.office.com' }).o365Sim, false);
     assert.equal(planStandIns({ O365_LOGIN_URL: 'https://login.microsoftonline.com' }).o365Sim, false);
+    assert.equal(planStandIns({ O365_CLOUD: 'GCCHigh' }).o365Sim, false);
     assert.equal(planStandIns({ KUSTO_CLUSTER_URL: 'https://c.westeurope.kusto.windows.net' }).kusto, false);
     assert.equal(
       planStandIns({ AzureWebJobsStorage: 'DefaultEndpointsProtocol=https;AccountName=a' }).azurite,
