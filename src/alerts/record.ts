@@ -91,7 +91,24 @@ export function recordProblem(r: unknown): string | undefined {
     return `record ${o.Id} has RecordType ${JSON.stringify(o.RecordType)}, not an integer`;
   }
   if (!isAuditTime(o.CreationTime)) {
-    return `record ${o.Id} has CreationTime ${JSON.stringify(o.CreationTime)}, not a date-time`;
+    return `record ${o.Id} has CreationTime ${JSON.stringify(o.CreationTime)}, not a valid date-time`;
+  }
+  return undefined;
+}
+
+/** Time fields a row turns into datetime columns, besides CreationTime. */
+const ROW_TIMES = ['StartTimeUtc', 'LastUpdateTimeUtc', 'EndTimeUtc'] as const;
+
+/**
+ * Why a selected record's other time fields cannot become datetime columns (quarantine reason), or undefined. An
+ * absent, null or empty field is fine (the column is null); a present one must be a valid date-time, so an
+ * impossible date never turns into a silent null or a NaN later.
+ */
+export function rowTimeProblem(o: RawRecord): string | undefined {
+  for (const f of ROW_TIMES) {
+    const v = o[f];
+    if (v === undefined || v === null || v === '') continue;
+    if (!isAuditTime(v)) return `record ${String(o.Id)} has ${f} ${JSON.stringify(v)}, not a valid date-time`;
   }
   return undefined;
 }

@@ -7,6 +7,7 @@ import {
   AlertRulesError,
   DEFAULT_PROCESSED_STATUSES,
   defaultRuleSet,
+  TERMINAL_STATUSES,
   loadRuleSet,
   validateRuleDocument,
 } from '../../src/alerts';
@@ -31,7 +32,7 @@ describe('loadRuleSet', () => {
     }
     const [investigations, alerts] = defaultRuleSet().rules;
     assert.equal(investigations.emit, 'verdict');
-    assert.deepEqual(investigations.match.Status, [...DEFAULT_PROCESSED_STATUSES]);
+    assert.deepEqual(investigations.match.Status, [...DEFAULT_PROCESSED_STATUSES, ...TERMINAL_STATUSES]);
     assert.equal(alerts.emit, 'awaitVerdict');
     assert.deepEqual(alerts.match.Name, ['Email reported by user as malware or phish']);
   });
@@ -44,7 +45,7 @@ describe('loadRuleSet', () => {
   it('accepts the default set with another processed-status list', () => {
     const set = loadRuleSet('{ "processedStatuses": ["Threats Found", "Remediated"] }');
     assert.equal(set.rules.length, 2);
-    assert.deepEqual(set.rules[0].match.Status, ['Threats Found', 'Remediated']);
+    assert.deepEqual(set.rules[0].match.Status, ['Threats Found', 'Remediated', ...TERMINAL_STATUSES]);
   });
 
   it('accepts inline rules, alone or after the defaults, and a rule array', () => {
