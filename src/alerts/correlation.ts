@@ -18,6 +18,7 @@
  */
 import { Duration } from 'luxon';
 import type { AlertRow } from '../kusto/schema';
+import { materializeData } from './record';
 import { isKnownAirStatus } from './rules';
 import { utcMillis } from './time';
 import type { AirVerdict, CorrelationState, PendingAlert } from './types';
@@ -42,6 +43,8 @@ export interface CorrelationCounts {
   earlierUpdatesSkipped: number;
   /** Follow-ups whose investigation was never selected within the hold: dropped from the state. */
   expiredUpdates: number;
+  /** Follow-ups not released because their Data nests deeper than the selection allows (its MAX_NESTING). */
+  quarantinedUpdates: number;
 }
 
 export interface CorrelationResult {
@@ -131,6 +134,7 @@ export function correlate(
     unknownStatusUpdates: 0,
     earlierUpdatesSkipped: 0,
     expiredUpdates: 0,
+    quarantinedUpdates: 0,
   };
 
   // Selected updates by record Id, within retention.
@@ -211,7 +215,16 @@ export function correlate(
           counts.earlierUpdatesSkipped++;
           continue;
         }
-        released.push(f.row as AlertRow);
+        const row = f.row as AlertRow;
+        // The selection keeps a follow-up's Data as its JSON text (most are never released); parse it now.
+        if (typeof row.Data === 'string') {
+          const data = materializeData(row.Data);
+          if (data.tooDeep) {
+            counts.quarantinedUpdates++;
+            continue;
+          }
+          released.push({ ...row, Data: data.value });
+        } else released.push(row);
         counts.investigationUpdates++;
         if (!isKnownAirStatus(f.verdict)) counts.unknownStatusUpdates++;
       }

@@ -113,6 +113,35 @@ export function rowTimeProblem(o: RawRecord): string | undefined {
   return undefined;
 }
 
+/**
+ * Selected records cross durable history and ingestion as JSON, and JSON.stringify recurses: a hostile record nested
+ * thousands of levels deep would throw RangeError there and fail its window on every retry. Real Data and Actions
+ * nest fewer than ten levels, so anything past this limit is quarantined instead.
+ */
+export const MAX_NESTING = 100;
+
+/**
+ * False when `text` holds fewer than `limit` opening brackets: JSON text cannot nest deeper than its count of `{`
+ * and `[`, so most Data strings are cleared by a few indexOf scans instead of a walk of the parsed value.
+ */
+export function mayNestDeeperThan(text: string, limit: number): boolean {
+  let n = 0;
+  for (let i = text.indexOf('{'); i >= 0; i = text.indexOf('{', i + 1)) if (++n >= limit) return true;
+  for (let i = text.indexOf('['); i >= 0; i = text.indexOf('[', i + 1)) if (++n >= limit) return true;
+  return false;
+}
+
+/** True when `value` has objects or arrays nested more than `limit` levels; stops descending at the limit. */
+export function nestedDeeperThan(value: unknown, limit: number): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  if (limit === 0) return true;
+  for (const key in value) {
+    const child = (value as Record<string, unknown>)[key];
+    if (typeof child === 'object' && child !== null && nestedDeeperThan(child, limit - 1)) return true;
+  }
+  return false;
+}
+
 export type DataParse = { value: unknown; error?: string };
 
 /** Parses a record's Data (a JSON string in the API); objects pass through; absent → null. */
@@ -124,6 +153,19 @@ export function parseData(data: unknown): DataParse {
   } catch (e) {
     return { value: data, error: `Data is not valid JSON: ${(e as Error).message}` };
   }
+}
+
+/**
+ * A deferred Data string (a follow-up update's) as its row value: parsed when it is JSON (kept as the string when it
+ * is not, as the selection does), or `tooDeep` when it nests past {@link MAX_NESTING}.
+ */
+export function materializeData(text: string): { value: unknown; tooDeep: boolean } {
+  const d = parseData(text);
+  if (d.error !== undefined) return { value: text, tooDeep: false };
+  return {
+    value: d.value,
+    tooDeep: mayNestDeeperThan(text, MAX_NESTING) && nestedDeeperThan(d.value, MAX_NESTING),
+  };
 }
 
 /** Actions as objects: string elements (and a string array) are parsed; unparsable elements are dropped. */

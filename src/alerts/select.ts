@@ -6,6 +6,9 @@
  */
 import type { AlertRow } from '../kusto/schema';
 import {
+  MAX_NESTING,
+  mayNestDeeperThan,
+  nestedDeeperThan,
   coerceRecordType,
   parseActions,
   parseData,
@@ -30,34 +33,7 @@ export class MalformedContentError extends Error {
   }
 }
 
-/**
- * Selected records cross durable history and ingestion as JSON, and JSON.stringify recurses: a hostile record nested
- * thousands of levels deep would throw RangeError there and fail its window on every retry. Real Data and Actions
- * nest fewer than ten levels, so anything past this limit is quarantined instead.
- */
-export const MAX_NESTING = 100;
-
-/**
- * False when `text` holds fewer than `limit` opening brackets: JSON text cannot nest deeper than its count of `{`
- * and `[`, so most Data strings are cleared by a few indexOf scans instead of a walk of the parsed value.
- */
-function mayNestDeeperThan(text: string, limit: number): boolean {
-  let n = 0;
-  for (let i = text.indexOf('{'); i >= 0; i = text.indexOf('{', i + 1)) if (++n >= limit) return true;
-  for (let i = text.indexOf('['); i >= 0; i = text.indexOf('[', i + 1)) if (++n >= limit) return true;
-  return false;
-}
-
-/** True when `value` has objects or arrays nested more than `limit` levels; stops descending at the limit. */
-function nestedDeeperThan(value: unknown, limit: number): boolean {
-  if (typeof value !== 'object' || value === null) return false;
-  if (limit === 0) return true;
-  for (const key in value) {
-    const child = (value as Record<string, unknown>)[key];
-    if (typeof child === 'object' && child !== null && nestedDeeperThan(child, limit - 1)) return true;
-  }
-  return false;
-}
+export { MAX_NESTING } from './record';
 
 interface CompiledField {
   readonly path: readonly string[];
@@ -273,13 +249,18 @@ export function selectFromContent(text: string, rules: RuleSet, provenance: Prov
       continue;
     }
     const rule = match.rule;
-    const dataParse = data.get();
+    // A follow-up is ingested only if its investigation turns out to be selected, which most never are (updates
+    // before the verdict): its Data string stays text until correlate() releases it, which parses and checks it.
+    const deferData = match.followUp && typeof rec.Data === 'string' && data.parsed === undefined;
+    const dataParse: DataParse = deferData ? { value: rec.Data } : data.get();
     const tooDeep =
-      (typeof rec.Data === 'string'
-        ? dataParse.error === undefined &&
-          mayNestDeeperThan(rec.Data, MAX_NESTING) &&
-          nestedDeeperThan(dataParse.value, MAX_NESTING)
-        : nestedDeeperThan(dataParse.value, MAX_NESTING)) || nestedDeeperThan(rec.Actions, MAX_NESTING);
+      (deferData
+        ? false
+        : typeof rec.Data === 'string'
+          ? dataParse.error === undefined &&
+            mayNestDeeperThan(rec.Data, MAX_NESTING) &&
+            nestedDeeperThan(dataParse.value, MAX_NESTING)
+          : nestedDeeperThan(dataParse.value, MAX_NESTING)) || nestedDeeperThan(rec.Actions, MAX_NESTING);
     if (tooDeep) {
       quarantined.push({
         index,
@@ -320,7 +301,7 @@ export function selectFromContent(text: string, rules: RuleSet, provenance: Prov
         creationTime,
         lastUpdateTime: toUtcIso(rec.LastUpdateTimeUtc),
         recordId: id,
-        alertIds: relatedAlertIds(dataParse.value, actions ?? []),
+        alertIds: relatedAlertIds(deferData ? null : dataParse.value, actions ?? []),
       };
     } else if (rule.emit === 'awaitVerdict') {
       if (

@@ -4,6 +4,7 @@ import {
   correlate,
   emptyCorrelationState,
   loadRuleSet,
+  MAX_NESTING,
   selectFromContent,
   type BlobSelection,
   type CorrelationState,
@@ -155,8 +156,11 @@ describe('follow-up updates of a selected investigation', () => {
       unknownStatusUpdates: 1,
       earlierUpdatesSkipped: 0,
       expiredUpdates: 0,
+      quarantinedUpdates: 0,
     });
     assert.deepEqual(r.state.followUps, {});
+    const data = r.released[0].Data as Record<string, unknown>;
+    assert.equal(data.ProviderAlertId, 'A1', 'a released follow-up carries Data as an object, like any row');
   });
 
   it('a follow-up seen before its investigation is selected waits, then is ingested when it comes later', () => {
@@ -187,5 +191,19 @@ describe('follow-up updates of a selected investigation', () => {
     r = correlate(stored(r.state), [], '2026-01-28T12:05:01Z', 2);
     assert.equal(r.counts.expiredUpdates, 1);
     assert.deepEqual(r.state.followUps, {});
+  });
+
+  it('a follow-up whose Data nests too deep is not released, and is counted', () => {
+    const deep = inv('u2', 'Running', '2026-01-28T11:10:00');
+    deep.Data = `{"ProviderAlertId":"A1","Deep":${'['.repeat(MAX_NESTING + 5)}${']'.repeat(MAX_NESTING + 5)}}`;
+    const r = correlate(
+      emptyCorrelationState(),
+      [blob([inv('u1', 'Pending Action', '2026-01-28T10:20:00'), deep], '2026-01-28T11:50:00Z')],
+      '2026-01-28T12:00:00Z',
+      HOLD,
+    );
+    assert.deepEqual(r.released, []);
+    assert.equal(r.counts.quarantinedUpdates, 1);
+    assert.doesNotThrow(() => JSON.stringify(r.state));
   });
 });
