@@ -270,6 +270,9 @@ function validateRule(r: unknown, at: string, problems: string[]): Rule | undefi
   return rule;
 }
 
+/** Path segments that name JavaScript object internals, not record fields; a rule on them could never match data. */
+const RESERVED_SEGMENTS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+
 function validateFieldMatch(
   m: unknown,
   at: string,
@@ -287,6 +290,12 @@ function validateFieldMatch(
   if (requireNonEmpty && keys.length === 0) problems.push(`${at} must name at least one field.`);
   for (const field of keys) {
     const values = m[field];
+    if (field.split('.').some((s) => RESERVED_SEGMENTS.has(s))) {
+      problems.push(
+        `${at} has field path "${field}": ${[...RESERVED_SEGMENTS].join(', ')} are not audit record fields and cannot be matched.`,
+      );
+      continue;
+    }
     if (field.split('.').some((s) => s.trim() === '')) {
       problems.push(
         `${at} has an invalid field path "${field}": use names separated by single dots, e.g. "Data.AlertDisplayName".`,

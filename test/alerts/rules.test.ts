@@ -137,3 +137,14 @@ describe('loadRuleSet', () => {
     assert.throws(() => validateRuleDocument(42), /expected a JSON array of rules or an object with "rules"/);
   });
 });
+
+describe('rule field paths', () => {
+  it('a field path through __proto__, constructor or prototype is refused with a message, never silently dropped', () => {
+    for (const field of ['__proto__', 'Data.constructor.name', 'prototype']) {
+      const doc = `{"rules":[{"name":"x","match":{"RecordType":[40],"${field}":["Object"]},"emit":"row"}]}`;
+      const problems = problemsOf(doc);
+      assert.equal(problems.length, 1, problems.join('; '));
+      assert.match(problems[0], new RegExp(`field path "${field.replace(/\./g, '\\.')}"`));
+    }
+  });
+});
