@@ -5,10 +5,10 @@
  * record's Data string, is the floor of any design that stores Data as an object: it shows how much of the gap is
  * Data's own parse (which a selected record needs once) rather than selection overhead.
  *
- * Content is generated from the public sample records (shared/reference/o365-samples) with a seeded generator:
+ * Content is generated from the public sample records (test/fixtures/o365-samples) with a seeded generator:
  * an Audit.General-like mix where most records are other workloads' activity, some are alerts and AIR
  * investigation updates, and a few are user-reported phish alerts and processed investigations. A second scenario
- * where every record is selected shows the worst case (each selected record's Data string is parsed again).
+ * where every record is selected shows the worst case (every record needs a row, so every Data string is parsed).
  *
  * Run: `node --import tsx bench/cpu.ts` (options: --blobs N --records N --trials N).
  */

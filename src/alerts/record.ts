@@ -1,7 +1,7 @@
 /**
  * The audit record model: the common fields every record has, and typed views of the two kinds the default rules
- * care about — SecurityComplianceAlerts (RecordType 40) and AirInvestigation (RecordType 64). Shapes follow
- * shared/reference/o365-management-api.md ("Records that matter here") and the public samples.
+ * care about — SecurityComplianceAlerts (RecordType 40) and AirInvestigation (RecordType 64). Shapes follow the
+ * Management Activity API schema and the public samples in test/fixtures/o365-samples.
  *
  * Tolerances, all seen in real exports: RecordType/UserType/Version as strings; CreationTime without zone (UTC);
  * `Data` as a JSON string (parsed here; kept as the string when it does not parse, with the error noted);

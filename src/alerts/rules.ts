@@ -1,5 +1,5 @@
 /**
- * Selection rules: the SOC's filter as data (DESIGN §3), so another alert is onboarded by editing ALERT_RULES and
+ * Selection rules: the SOC's filter as data, so another alert is onboarded by editing ALERT_RULES and
  * rewinding, never by a release.
  *
  * A rule says which records it wants (`match`: every listed field must hold one of the listed values; `matchAny`:
