@@ -96,21 +96,42 @@ export function recordProblem(r: unknown): string | undefined {
   return undefined;
 }
 
-/** Time fields a row turns into datetime columns, besides CreationTime. */
-const ROW_TIMES = ['StartTimeUtc', 'LastUpdateTimeUtc', 'EndTimeUtc'] as const;
+/** A record's other datetime columns (besides CreationTime) as ISO with Z; null when absent. */
+export interface RowTimes {
+  readonly start: string | null;
+  readonly lastUpdate: string | null;
+  readonly end: string | null;
+}
+
+/** undefined for absent/null/empty, null for present but not a valid date-time, else the ISO string. */
+function rowTime(v: unknown): string | null | undefined {
+  if (v === undefined || v === null || v === '') return undefined;
+  return toUtcIso(v);
+}
+
+function timeProblem(o: RawRecord, field: string): string {
+  return `record ${String(o.Id)} has ${field} ${JSON.stringify(o[field])}, not a valid date-time`;
+}
 
 /**
- * Why a selected record's other time fields cannot become datetime columns (quarantine reason), or undefined. An
- * absent, null or empty field is fine (the column is null); a present one must be a valid date-time, so an
- * impossible date never turns into a silent null or a NaN later.
+ * The time fields a selected record's row turns into datetime columns, each converted once; or why they cannot be
+ * (quarantine reason). An absent, null or empty field is fine (the column is null); a present one must be a valid
+ * date-time, so an impossible date never turns into a silent null or a NaN later.
  */
+export function rowTimes(o: RawRecord): RowTimes | string {
+  const start = rowTime(o.StartTimeUtc);
+  if (start === null) return timeProblem(o, 'StartTimeUtc');
+  const lastUpdate = rowTime(o.LastUpdateTimeUtc);
+  if (lastUpdate === null) return timeProblem(o, 'LastUpdateTimeUtc');
+  const end = rowTime(o.EndTimeUtc);
+  if (end === null) return timeProblem(o, 'EndTimeUtc');
+  return { start: start ?? null, lastUpdate: lastUpdate ?? null, end: end ?? null };
+}
+
+/** Why a selected record's time fields cannot become datetime columns (see {@link rowTimes}), or undefined. */
 export function rowTimeProblem(o: RawRecord): string | undefined {
-  for (const f of ROW_TIMES) {
-    const v = o[f];
-    if (v === undefined || v === null || v === '') continue;
-    if (!isAuditTime(v)) return `record ${String(o.Id)} has ${f} ${JSON.stringify(v)}, not a valid date-time`;
-  }
-  return undefined;
+  const t = rowTimes(o);
+  return typeof t === 'string' ? t : undefined;
 }
 
 /**
@@ -179,6 +200,15 @@ export function parseActions(actions: unknown): AirAction[] {
     }
   }
   if (!Array.isArray(list)) return [];
+  // The usual case, an array of objects, is returned as it is (no copy on the hot path).
+  let allObjects = true;
+  for (const a of list) {
+    if (typeof a !== 'object' || a === null || Array.isArray(a)) {
+      allObjects = false;
+      break;
+    }
+  }
+  if (allObjects) return list as AirAction[];
   const out: AirAction[] = [];
   for (const a of list) {
     let v: unknown = a;

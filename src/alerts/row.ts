@@ -8,14 +8,13 @@ import {
   RECORD_TYPE_AIR_INVESTIGATION,
   parseActions,
   type AirAction,
+  rowTimes,
   type AuditRecord,
   type RawRecord,
+  type RowTimes,
 } from './record';
 import { toUtcIso } from './time';
 import type { Provenance } from './types';
-
-/** The record time fields that become datetime columns (besides CreationTime). */
-export const ROW_TIME_FIELDS = ['StartTimeUtc', 'LastUpdateTimeUtc', 'EndTimeUtc'] as const;
 
 function text(v: unknown): string | null {
   if (typeof v === 'string') return v;
@@ -42,6 +41,7 @@ export function buildRow(
   r: RawRecord,
   recordType: number,
   creationTime: string,
+  times: RowTimes,
   data: unknown,
   actions: AirAction[] | null,
   selectedBy: string,
@@ -70,9 +70,9 @@ export function buildRow(
     InvestigationType: text(r.InvestigationType),
     InvestigationName: text(r.InvestigationName),
     InvestigationId: text(r.InvestigationId),
-    StartTimeUtc: toUtcIso(r.StartTimeUtc),
-    LastUpdateTimeUtc: toUtcIso(r.LastUpdateTimeUtc),
-    EndTimeUtc: toUtcIso(r.EndTimeUtc),
+    StartTimeUtc: times.start,
+    LastUpdateTimeUtc: times.lastUpdate,
+    EndTimeUtc: times.end,
     DeepLinkUrl: text(r.DeepLinkUrl) ?? text(r.DeeplinkURL) ?? text(r.DeepLinkURL),
     Data: data ?? null,
     Actions: actions,
@@ -88,6 +88,8 @@ export function buildRow(
   };
 }
 
+const NO_TIMES: RowTimes = { start: null, lastUpdate: null, end: null };
+
 /** The row for a selected record; `selectedBy` is the rule name. AIR columns stay null unless the caller sets them. */
 export function toAlertRow(record: AuditRecord, selectedBy: string, provenance: Provenance): AlertRow {
   const r = record.raw;
@@ -97,10 +99,13 @@ export function toAlertRow(record: AuditRecord, selectedBy: string, provenance: 
       : record.kind === 'AirInvestigation'
         ? record.actions
         : parseActions(r.Actions);
+  const times = rowTimes(r);
   return buildRow(
     r,
     record.recordType,
     record.creationTime,
+    // A time that is not a valid date-time becomes null here; the selection quarantines such records instead.
+    typeof times === 'string' ? NO_TIMES : times,
     record.data,
     actions,
     selectedBy,

@@ -14,7 +14,7 @@ import {
   parseData,
   recordProblem,
   relatedAlertIds,
-  rowTimeProblem,
+  rowTimes,
   RECORD_TYPE_AIR_INVESTIGATION,
   RECORD_TYPE_SECURITY_COMPLIANCE_ALERTS,
   type DataParse,
@@ -268,9 +268,9 @@ export function selectFromContent(text: string, rules: RuleSet, provenance: Prov
       });
       continue;
     }
-    const timeProblem = rowTimeProblem(rec);
-    if (timeProblem !== undefined) {
-      quarantined.push({ index, reason: timeProblem });
+    const times = rowTimes(rec);
+    if (typeof times === 'string') {
+      quarantined.push({ index, reason: times });
       continue;
     }
     const id = rec.Id as string;
@@ -299,7 +299,7 @@ export function selectFromContent(text: string, rules: RuleSet, provenance: Prov
         investigationId,
         verdict: status,
         creationTime,
-        lastUpdateTime: toUtcIso(rec.LastUpdateTimeUtc),
+        lastUpdateTime: times.lastUpdate,
         recordId: id,
         alertIds: relatedAlertIds(deferData ? null : dataParse.value, actions ?? []),
       };
@@ -317,7 +317,7 @@ export function selectFromContent(text: string, rules: RuleSet, provenance: Prov
       }
     }
     if (dataParse.error !== undefined) unparsedData++;
-    const row = buildRow(rec, recordType, creationTime, dataParse.value, actions, rule.name, prov);
+    const row = buildRow(rec, recordType, creationTime, times, dataParse.value, actions, rule.name, prov);
     if (verdict !== undefined) {
       if (match.followUp) verdict.row = row;
       else rows.push(row);
