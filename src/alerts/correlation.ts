@@ -19,7 +19,7 @@
 import { Duration } from 'luxon';
 import type { AlertRow } from '../kusto/schema';
 import { materializeData } from './record';
-import { isKnownAirStatus } from './rules';
+import { isKnownAirStatus, isTerminalStatus } from './rules';
 import { utcMillis } from './time';
 import type { AirVerdict, CorrelationState, PendingAlert } from './types';
 
@@ -77,6 +77,18 @@ function compareUpdates(a: AirVerdict, b: AirVerdict): number {
   return a.recordId < b.recordId ? -1 : a.recordId > b.recordId ? 1 : 0;
 }
 
+/**
+ * Whether `a` should be an alert's verdict rather than `b`: a verdict (processed status) beats a terminal status
+ * (Failed, Terminated ...), and among the same kind the later update wins. So an alert carries the latest verdict
+ * AIR reached, and an investigation that ended without any verdict still releases its alerts, with that status.
+ */
+function betterVerdict(a: AirVerdict, b: AirVerdict): boolean {
+  const ta = isTerminalStatus(a.verdict);
+  const tb = isTerminalStatus(b.verdict);
+  if (ta !== tb) return tb;
+  return compareUpdates(a, b) > 0;
+}
+
 /** Own entries of a stored id-keyed object (null, absent or non-object → none). */
 function storedEntries<T>(obj: Record<string, T> | undefined | null): [string, T][] {
   return typeof obj === 'object' && obj !== null ? Object.entries(obj) : [];
@@ -112,7 +124,8 @@ function addOnce<T>(
 
 /**
  * Merges one or more blobs' waiting alerts and investigation updates into the state, releases every pending alert
- * that a known verdict references — with the latest verdict known now (by LastUpdateTimeUtc, then CreationTime) —,
+ * that a known selected update references — with the latest verdict known now (by LastUpdateTimeUtc, then
+ * CreationTime), or the terminal status when the investigation ended without one —,
  * releases follow-up updates of selected investigations, and expires alerts and follow-ups that waited longer than
  * `holdHours` (alerts are returned for the caller to report). Does not modify `state`.
  * Released rows keep the provenance columns of the blob they came from (ContentId, WindowStart, ...); a caller
@@ -168,7 +181,7 @@ export function correlate(
     if (first === undefined || compareUpdates(v, first) < 0) firstSelected.set(v.investigationId, v);
     for (const alertId of v.alertIds) {
       const known = byAlert.get(alertId);
-      if (known === undefined || compareUpdates(v, known) > 0) byAlert.set(alertId, v);
+      if (known === undefined || betterVerdict(v, known)) byAlert.set(alertId, v);
     }
   }
 

@@ -12,6 +12,7 @@ export {
   TERMINAL_STATUSES,
   INTERIM_STATUSES,
   isKnownAirStatus,
+  isTerminalStatus,
   statusKey,
   DEFAULT_RULE_SET_NAME,
   USER_REPORTED_ALERT_NAME,

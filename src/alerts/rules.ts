@@ -59,7 +59,8 @@ export const DEFAULT_PROCESSED_STATUSES: readonly string[] = [
 /**
  * Statuses that end an investigation without a verdict: AIR failed, was stopped by the service (or its throttling),
  * or an admin stopped it. The default rules select them like verdicts, so an alert whose investigation ends this way
- * is released carrying that status (the SOC must look at it by hand) instead of waiting out its hold.
+ * without ever reaching a verdict is released carrying that status (the SOC must look at it by hand) instead of
+ * waiting out its hold; an alert whose investigation had a verdict first carries that verdict.
  */
 export const TERMINAL_STATUSES: readonly string[] = [
   'Failed',
@@ -79,6 +80,13 @@ export function statusKey(status: string): string {
 const KNOWN_STATUS_KEYS: ReadonlySet<string> = new Set(
   [...DEFAULT_PROCESSED_STATUSES, ...TERMINAL_STATUSES, ...INTERIM_STATUSES].map(statusKey),
 );
+
+const TERMINAL_STATUS_KEYS: ReadonlySet<string> = new Set(TERMINAL_STATUSES.map(statusKey));
+
+/** Whether the status ends an investigation without a verdict (any casing, trimmed). */
+export function isTerminalStatus(status: string): boolean {
+  return TERMINAL_STATUS_KEYS.has(statusKey(status));
+}
 
 /** Whether AIR documents this status (any casing); an unknown one is kept as data and counted. */
 export function isKnownAirStatus(status: string): boolean {

@@ -112,6 +112,30 @@ describe('verdicts carried by released alerts', () => {
     });
   }
 
+  it('a verdict beats a later terminal status: Pending Action then Terminated By User releases the alert with Pending Action', () => {
+    const s = blob(
+      [
+        inv('v1', 'Pending Action', '2026-01-28T10:10:00'),
+        inv('v2', 'Terminated By User', '2026-01-28T10:40:00'),
+        userReportedAlert('a1', 'A1'),
+      ],
+      '2026-01-28T10:50:00Z',
+    );
+    assert.deepEqual(
+      s.rows.map((x) => [x.Id, x.Status]),
+      [
+        ['v1', 'Pending Action'],
+        ['v2', 'Terminated By User'],
+      ],
+      'both updates are rows: the investigation latest state is the terminal one',
+    );
+    const r = correlate(emptyCorrelationState(), [s], '2026-01-28T11:00:00Z', HOLD);
+    assert.deepEqual(
+      r.released.map((x) => [x.Id, x.AirVerdict]),
+      [['a1', 'Pending Action']],
+    );
+  });
+
   it('statuses compare case-insensitively and trimmed: " no THREATS found " is a verdict', () => {
     const s = blob([inv('v1', ' no THREATS found ', '2026-01-28T10:10:00')], '2026-01-28T10:50:00Z');
     assert.equal(s.rows.length, 1);
