@@ -1,12 +1,15 @@
 /**
- * CPU target (DESIGN §9): parse + select + row mapping runs at ≥ 50 % of bare JSON.parse throughput of the same
- * content. Both are measured in this process, interleaved trial by trial over the same blobs, so machine load
- * affects both sides alike; the figure is the ratio of median throughputs.
+ * CPU target: parse + select + row mapping runs at ≥ 50 % of bare JSON.parse throughput of the same content. Both are
+ * measured in this process, interleaved trial by trial over the same blobs, and each trial's ratio is taken from
+ * its own adjacent runs, so load that changes during the run (the machine is shared) affects both sides of a ratio
+ * alike; the figure is the median of the per-trial ratios, printed with their range. A third measurement, JSON.parse plus one JSON.parse of every
+ * record's Data string, is the floor of any design that stores Data as an object: it shows how much of the gap is
+ * Data's own parse (which a selected record needs once) rather than selection overhead.
  *
- * Content is generated from the public sample records (shared/reference/o365-samples) with a seeded generator:
+ * Content is generated from the public sample records (test/fixtures/o365-samples) with a seeded generator:
  * an Audit.General-like mix where most records are other workloads' activity, some are alerts and AIR
  * investigation updates, and a few are user-reported phish alerts and processed investigations. A second scenario
- * where every record is selected shows the worst case (each selected record's Data string is parsed again).
+ * where every record is selected shows the worst case (every record needs a row, so every Data string is parsed).
  *
  * Run: `node --import tsx bench/cpu.ts` (options: --blobs N --records N --trials N).
  */
@@ -140,7 +143,11 @@ export interface CpuBenchResult {
   selected: number;
   jsonParseMBps: number;
   pipelineMBps: number;
+  /** Median over trials of (bare JSON.parse time / pipeline time) of the same trial. */
   ratio: number;
+  ratioRange: [number, number];
+  /** JSON.parse + parsing every Data string once, relative to bare JSON.parse: the ceiling for `ratio`. */
+  dataParseCeiling: number;
 }
 
 function median(xs: number[]): number {
@@ -167,6 +174,15 @@ export function measure(scenario: Scenario, blobs: string[], trials: number): Cp
     for (const b of blobs) sink += (JSON.parse(b) as unknown[]).length;
     return Number(process.hrtime.bigint() - t0) / 1e9;
   };
+  const runParseWithData = (): number => {
+    const t0 = process.hrtime.bigint();
+    for (const b of blobs) {
+      for (const r of JSON.parse(b) as { Data?: unknown }[]) {
+        if (typeof r.Data === 'string') sink += JSON.parse(r.Data) === null ? 0 : 1;
+      }
+    }
+    return Number(process.hrtime.bigint() - t0) / 1e9;
+  };
   const runPipeline = (): number => {
     const t0 = process.hrtime.bigint();
     records = 0;
@@ -175,25 +191,31 @@ export function measure(scenario: Scenario, blobs: string[], trials: number): Cp
       const s = selectFromContent(b, rules, provenance);
       records += s.recordsSeen;
       selected += s.rows.length + s.waitingAlerts.length;
+      for (const v of s.verdicts) if (v.row !== undefined) selected++;
     }
     return Number(process.hrtime.bigint() - t0) / 1e9;
   };
   runParse();
+  runParseWithData();
   runPipeline(); // warm-up
   const parseTimes: number[] = [];
+  const dataTimes: number[] = [];
   const pipelineTimes: number[] = [];
   for (let i = 0; i < trials; i++) {
     // Alternate which side goes first so neither always runs on a warmer cache or after a GC.
     if (i % 2 === 0) {
       parseTimes.push(runParse());
       pipelineTimes.push(runPipeline());
+      dataTimes.push(runParseWithData());
     } else {
+      dataTimes.push(runParseWithData());
       pipelineTimes.push(runPipeline());
       parseTimes.push(runParse());
     }
   }
   if (sink < 0) console.log(sink);
   const mb = bytes / 1e6;
+  const ratios = parseTimes.map((t, i) => t / pipelineTimes[i]);
   const jsonParseMBps = mb / median(parseTimes);
   const pipelineMBps = mb / median(pipelineTimes);
   return {
@@ -203,7 +225,9 @@ export function measure(scenario: Scenario, blobs: string[], trials: number): Cp
     selected,
     jsonParseMBps,
     pipelineMBps,
-    ratio: pipelineMBps / jsonParseMBps,
+    ratio: median(ratios),
+    ratioRange: [Math.min(...ratios), Math.max(...ratios)],
+    dataParseCeiling: median(parseTimes.map((t, i) => t / dataTimes[i])),
   };
 }
 
@@ -221,14 +245,17 @@ export function main(): boolean {
   console.log(
     `CPU: parse + select + row mapping vs bare JSON.parse (${blobs} blobs × ${perBlob} records, ${trials} trials)`,
   );
+  // Both mixes in one run, side by side, each against bare JSON.parse of its own content.
   for (const scenario of ['audit-general-mix', 'everything-selected'] as const) {
     const r = measure(scenario, generateBlobs(scenario, blobs, perBlob), trials);
-    const verdict = scenario === 'audit-general-mix' ? (r.ratio >= TARGET ? 'PASS' : 'FAIL') : 'info';
+    const verdict = r.ratio >= TARGET ? 'PASS' : 'FAIL';
     if (verdict === 'FAIL') ok = false;
     console.log(
       `  ${scenario.padEnd(20)} ${(r.bytes / 1e6).toFixed(1)} MB, ${r.records} records, ${r.selected} selected: ` +
         `JSON.parse ${r.jsonParseMBps.toFixed(0)} MB/s, pipeline ${r.pipelineMBps.toFixed(0)} MB/s, ` +
-        `ratio ${(r.ratio * 100).toFixed(0)} % (target ≥ ${TARGET * 100} %) ${verdict}`,
+        `ratio ${(r.ratio * 100).toFixed(0)} % (trials ${(r.ratioRange[0] * 100).toFixed(0)}–` +
+        `${(r.ratioRange[1] * 100).toFixed(0)} %; target ≥ ${TARGET * 100} %) ${verdict}; ` +
+        `JSON.parse + one parse of each Data alone: ${(r.dataParseCeiling * 100).toFixed(0)} %`,
     );
   }
   return ok;

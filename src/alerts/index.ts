@@ -9,17 +9,24 @@ export {
   defaultRuleSet,
   AlertRulesError,
   DEFAULT_PROCESSED_STATUSES,
+  TERMINAL_STATUSES,
+  INTERIM_STATUSES,
+  isKnownAirStatus,
+  isTerminalStatus,
+  statusKey,
   DEFAULT_RULE_SET_NAME,
   USER_REPORTED_ALERT_NAME,
   RULE_EMITS,
 } from './rules';
 export type { RuleSet, Rule, RuleEmit, FieldMatch, MatchValue } from './rules';
 export { selectFromContent, MalformedContentError, MAX_NESTING } from './select';
-export { correlate, emptyCorrelationState, VERDICT_RETENTION_MS } from './correlation';
+export { correlate, emptyCorrelationState, VERDICT_RETENTION, VERDICT_RETENTION_MS } from './correlation';
+export type { CorrelationCounts, CorrelationResult } from './correlation';
 export { toAlertRow } from './row';
 export {
   parseAuditRecord,
   recordProblem,
+  rowTimeProblem,
   parseData,
   parseActions,
   coerceRecordType,

@@ -1,7 +1,7 @@
 /**
  * The audit record model: the common fields every record has, and typed views of the two kinds the default rules
- * care about — SecurityComplianceAlerts (RecordType 40) and AirInvestigation (RecordType 64). Shapes follow
- * shared/reference/o365-management-api.md ("Records that matter here") and the public samples.
+ * care about — SecurityComplianceAlerts (RecordType 40) and AirInvestigation (RecordType 64). Shapes follow the
+ * Management Activity API schema and the public samples in test/fixtures/o365-samples.
  *
  * Tolerances, all seen in real exports: RecordType/UserType/Version as strings; CreationTime without zone (UTC);
  * `Data` as a JSON string (parsed here; kept as the string when it does not parse, with the error noted);
@@ -91,9 +91,76 @@ export function recordProblem(r: unknown): string | undefined {
     return `record ${o.Id} has RecordType ${JSON.stringify(o.RecordType)}, not an integer`;
   }
   if (!isAuditTime(o.CreationTime)) {
-    return `record ${o.Id} has CreationTime ${JSON.stringify(o.CreationTime)}, not a date-time`;
+    return `record ${o.Id} has CreationTime ${JSON.stringify(o.CreationTime)}, not a valid date-time`;
   }
   return undefined;
+}
+
+/** A record's other datetime columns (besides CreationTime) as ISO with Z; null when absent. */
+export interface RowTimes {
+  readonly start: string | null;
+  readonly lastUpdate: string | null;
+  readonly end: string | null;
+}
+
+/** undefined for absent/null/empty, null for present but not a valid date-time, else the ISO string. */
+function rowTime(v: unknown): string | null | undefined {
+  if (v === undefined || v === null || v === '') return undefined;
+  return toUtcIso(v);
+}
+
+function timeProblem(o: RawRecord, field: string): string {
+  return `record ${String(o.Id)} has ${field} ${JSON.stringify(o[field])}, not a valid date-time`;
+}
+
+/**
+ * The time fields a selected record's row turns into datetime columns, each converted once; or why they cannot be
+ * (quarantine reason). An absent, null or empty field is fine (the column is null); a present one must be a valid
+ * date-time, so an impossible date never turns into a silent null or a NaN later.
+ */
+export function rowTimes(o: RawRecord): RowTimes | string {
+  const start = rowTime(o.StartTimeUtc);
+  if (start === null) return timeProblem(o, 'StartTimeUtc');
+  const lastUpdate = rowTime(o.LastUpdateTimeUtc);
+  if (lastUpdate === null) return timeProblem(o, 'LastUpdateTimeUtc');
+  const end = rowTime(o.EndTimeUtc);
+  if (end === null) return timeProblem(o, 'EndTimeUtc');
+  return { start: start ?? null, lastUpdate: lastUpdate ?? null, end: end ?? null };
+}
+
+/** Why a selected record's time fields cannot become datetime columns (see {@link rowTimes}), or undefined. */
+export function rowTimeProblem(o: RawRecord): string | undefined {
+  const t = rowTimes(o);
+  return typeof t === 'string' ? t : undefined;
+}
+
+/**
+ * Selected records cross durable history and ingestion as JSON, and JSON.stringify recurses: a hostile record nested
+ * thousands of levels deep would throw RangeError there and fail its window on every retry. Real Data and Actions
+ * nest fewer than ten levels, so anything past this limit is quarantined instead.
+ */
+export const MAX_NESTING = 100;
+
+/**
+ * False when `text` holds fewer than `limit` opening brackets: JSON text cannot nest deeper than its count of `{`
+ * and `[`, so most Data strings are cleared by a few indexOf scans instead of a walk of the parsed value.
+ */
+export function mayNestDeeperThan(text: string, limit: number): boolean {
+  let n = 0;
+  for (let i = text.indexOf('{'); i >= 0; i = text.indexOf('{', i + 1)) if (++n >= limit) return true;
+  for (let i = text.indexOf('['); i >= 0; i = text.indexOf('[', i + 1)) if (++n >= limit) return true;
+  return false;
+}
+
+/** True when `value` has objects or arrays nested more than `limit` levels; stops descending at the limit. */
+export function nestedDeeperThan(value: unknown, limit: number): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  if (limit === 0) return true;
+  for (const key in value) {
+    const child = (value as Record<string, unknown>)[key];
+    if (typeof child === 'object' && child !== null && nestedDeeperThan(child, limit - 1)) return true;
+  }
+  return false;
 }
 
 export type DataParse = { value: unknown; error?: string };
@@ -109,6 +176,19 @@ export function parseData(data: unknown): DataParse {
   }
 }
 
+/**
+ * A deferred Data string (a follow-up update's) as its row value: parsed when it is JSON (kept as the string when it
+ * is not, as the selection does), or `tooDeep` when it nests past {@link MAX_NESTING}.
+ */
+export function materializeData(text: string): { value: unknown; tooDeep: boolean } {
+  const d = parseData(text);
+  if (d.error !== undefined) return { value: text, tooDeep: false };
+  return {
+    value: d.value,
+    tooDeep: mayNestDeeperThan(text, MAX_NESTING) && nestedDeeperThan(d.value, MAX_NESTING),
+  };
+}
+
 /** Actions as objects: string elements (and a string array) are parsed; unparsable elements are dropped. */
 export function parseActions(actions: unknown): AirAction[] {
   let list = actions;
@@ -120,6 +200,15 @@ export function parseActions(actions: unknown): AirAction[] {
     }
   }
   if (!Array.isArray(list)) return [];
+  // The usual case, an array of objects, is returned as it is (no copy on the hot path).
+  let allObjects = true;
+  for (const a of list) {
+    if (typeof a !== 'object' || a === null || Array.isArray(a)) {
+      allObjects = false;
+      break;
+    }
+  }
+  if (allObjects) return list as AirAction[];
   const out: AirAction[] = [];
   for (const a of list) {
     let v: unknown = a;

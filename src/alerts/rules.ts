@@ -1,5 +1,5 @@
 /**
- * Selection rules: the SOC's filter as data (DESIGN §3), so another alert is onboarded by editing ALERT_RULES and
+ * Selection rules: the SOC's filter as data, so another alert is onboarded by editing ALERT_RULES and
  * rewinding, never by a release.
  *
  * A rule says which records it wants (`match`: every listed field must hold one of the listed values; `matchAny`:
@@ -7,7 +7,13 @@
  * order and the first match wins. Field names are the audit record's own (`Severity`, `Name`, `RecordType`, ...);
  * `Data.X` reads the record's Data after parsing its JSON string; a dotted path walks nested objects, and a path that
  * reaches an array matches when any element does. Strings compare exactly (case-sensitive), numbers also match their
- * string form (RecordType arrives as 40 or "40").
+ * string form (RecordType arrives as 40 or "40"). The one exception is `Status`: AIR's documentation and exports spell
+ * the same status with different casing ("No threats found" / "No Threats Found") and stray spaces, so `Status`
+ * compares case-insensitively after trimming, in every rule.
+ *
+ * A `verdict` rule also follows its investigations: once one update of an investigation is selected, every later
+ * update of it that the rule would match but for its Status (a terminal status, "Running" after an approval, a status
+ * this code does not know) is ingested too, so the table's latest state per investigation is the real one.
  */
 import { readFileSync } from 'node:fs';
 
@@ -41,7 +47,7 @@ export interface RuleSet {
 
 export const USER_REPORTED_ALERT_NAME = 'Email reported by user as malware or phish';
 
-/** AIR investigation statuses that mean "the playbook has reached a verdict" (DESIGN §3). */
+/** AIR investigation statuses that mean "the playbook has reached a verdict". */
 export const DEFAULT_PROCESSED_STATUSES: readonly string[] = [
   'No threats found',
   'Threats Found',
@@ -50,18 +56,62 @@ export const DEFAULT_PROCESSED_STATUSES: readonly string[] = [
   'Partially Remediated',
 ];
 
+/**
+ * Statuses that end an investigation without a verdict: AIR failed, was stopped by the service (or its throttling),
+ * or an admin stopped it. The default rules select them like verdicts, so an alert whose investigation ends this way
+ * without ever reaching a verdict is released carrying that status (the SOC must look at it by hand) instead of
+ * waiting out its hold; an alert whose investigation had a verdict first carries that verdict.
+ */
+export const TERMINAL_STATUSES: readonly string[] = [
+  'Failed',
+  'Terminated by System',
+  'Terminated by throttling',
+  'Terminated By User',
+];
+
+/** Statuses of an investigation still under way. */
+export const INTERIM_STATUSES: readonly string[] = ['Starting', 'Investigation Started', 'Running', 'Queued'];
+
+/** A status as compared: trimmed and lower-cased ("No Threats Found " and "No threats found" are one status). */
+export function statusKey(status: string): string {
+  return status.trim().toLowerCase();
+}
+
+const KNOWN_STATUS_KEYS: ReadonlySet<string> = new Set(
+  [...DEFAULT_PROCESSED_STATUSES, ...TERMINAL_STATUSES, ...INTERIM_STATUSES].map(statusKey),
+);
+
+const TERMINAL_STATUS_KEYS: ReadonlySet<string> = new Set(TERMINAL_STATUSES.map(statusKey));
+
+/** Whether the status ends an investigation without a verdict (any casing, trimmed). */
+export function isTerminalStatus(status: string): boolean {
+  return TERMINAL_STATUS_KEYS.has(statusKey(status));
+}
+
+/** Whether AIR documents this status (any casing); an unknown one is kept as data and counted. */
+export function isKnownAirStatus(status: string): boolean {
+  return KNOWN_STATUS_KEYS.has(statusKey(status));
+}
+
 export const DEFAULT_RULE_SET_NAME = 'AIR-processed user-reported phish';
 
-/** The default set, optionally with another processed-status list (e.g. without "No threats found"). */
+/**
+ * The default set, optionally with another processed-status list (e.g. without "No threats found"). The terminal
+ * statuses are always added: an investigation that ends without a verdict still releases its alerts.
+ */
 export function defaultRuleSet(processedStatuses: readonly string[] = DEFAULT_PROCESSED_STATUSES): RuleSet {
+  const statuses = [...processedStatuses];
+  for (const t of TERMINAL_STATUSES) {
+    if (!statuses.some((s) => statusKey(s) === statusKey(t))) statuses.push(t);
+  }
   return {
     name: DEFAULT_RULE_SET_NAME,
     rules: [
       {
         name: 'air-processed-user-reported-investigation',
         description:
-          'AIR investigations triggered by a user-reported message, once processed; their Status is the verdict.',
-        match: { RecordType: [64], Status: [...processedStatuses] },
+          'AIR investigations triggered by a user-reported message, once processed or ended; their Status is the verdict. Later updates of a selected investigation follow it whatever their Status.',
+        match: { RecordType: [64], Status: statuses },
         matchAny: [
           { 'Data.AlertDisplayName': [USER_REPORTED_ALERT_NAME] },
           { InvestigationType: ['SubmissionInvestigation'] },
@@ -228,6 +278,9 @@ function validateRule(r: unknown, at: string, problems: string[]): Rule | undefi
   return rule;
 }
 
+/** Path segments that name JavaScript object internals, not record fields; a rule on them could never match data. */
+const RESERVED_SEGMENTS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+
 function validateFieldMatch(
   m: unknown,
   at: string,
@@ -245,6 +298,12 @@ function validateFieldMatch(
   if (requireNonEmpty && keys.length === 0) problems.push(`${at} must name at least one field.`);
   for (const field of keys) {
     const values = m[field];
+    if (field.split('.').some((s) => RESERVED_SEGMENTS.has(s))) {
+      problems.push(
+        `${at} has field path "${field}": ${[...RESERVED_SEGMENTS].join(', ')} are not audit record fields and cannot be matched.`,
+      );
+      continue;
+    }
     if (field.split('.').some((s) => s.trim() === '')) {
       problems.push(
         `${at} has an invalid field path "${field}": use names separated by single dots, e.g. "Data.AlertDisplayName".`,

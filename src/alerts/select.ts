@@ -1,13 +1,27 @@
 /**
- * One content blob → what the window keeps from it. This is the pipeline's CPU hot path (DESIGN §9: at least half of
- * bare JSON.parse throughput), so the rules are compiled once into Set look-ups ordered cheap-first (RecordType before
- * anything else, Data fields last because they need a second JSON.parse), and only selected records are given a
- * typed model and a row.
+ * One content blob → what the window keeps from it. This is the pipeline's CPU hot path (at least half of bare
+ * JSON.parse throughput), so the rules are compiled once into Set look-ups ordered cheap-first (RecordType before
+ * anything else, Data fields last because they need Data's own JSON.parse), each selected record's Data and Actions
+ * are parsed once and handed to the row as they are, and no intermediate typed model is built on the way.
  */
 import type { AlertRow } from '../kusto/schema';
-import { parseAuditRecord, parseData, recordProblem, type DataParse, type RawRecord } from './record';
-import { toAlertRow } from './row';
-import type { MatchValue, Rule, RuleSet } from './rules';
+import {
+  MAX_NESTING,
+  mayNestDeeperThan,
+  nestedDeeperThan,
+  coerceRecordType,
+  parseActions,
+  parseData,
+  recordProblem,
+  relatedAlertIds,
+  rowTimes,
+  RECORD_TYPE_AIR_INVESTIGATION,
+  RECORD_TYPE_SECURITY_COMPLIANCE_ALERTS,
+  type DataParse,
+  type RawRecord,
+} from './record';
+import { buildRow, normalizeProvenance } from './row';
+import { isKnownAirStatus, statusKey, type MatchValue, type Rule, type RuleSet } from './rules';
 import { toUtcIso } from './time';
 import type { AirVerdict, BlobSelection, PendingAlert, Provenance } from './types';
 
@@ -19,29 +33,15 @@ export class MalformedContentError extends Error {
   }
 }
 
-/**
- * Selected records cross durable history and ingestion as JSON, and JSON.stringify recurses: a hostile record nested
- * thousands of levels deep would throw RangeError there and fail its window on every retry. Real Data and Actions
- * nest fewer than ten levels, so anything past this limit is quarantined instead.
- */
-export const MAX_NESTING = 100;
-
-/** True when `value` has objects or arrays nested more than `limit` levels; stops descending at the limit. */
-function nestedDeeperThan(value: unknown, limit: number): boolean {
-  if (typeof value !== 'object' || value === null) return false;
-  if (limit === 0) return true;
-  for (const key in value) {
-    const child = (value as Record<string, unknown>)[key];
-    if (typeof child === 'object' && child !== null && nestedDeeperThan(child, limit - 1)) return true;
-  }
-  return false;
-}
+export { MAX_NESTING } from './record';
 
 interface CompiledField {
   readonly path: readonly string[];
   /** A Data.* field: matched against the parsed Data object from path[1] on. */
   readonly onData: boolean;
   readonly accepted: ReadonlySet<unknown>;
+  /** `Status`: accepted values and the record's value compare as {@link statusKey} (trimmed, lower case). */
+  readonly fold: boolean;
   /** For Data fields whose accepted values are all plain strings: each as a JSON literal, for the pre-check. */
   readonly literals?: readonly string[];
   readonly literalsHaveSlash?: boolean;
@@ -49,8 +49,11 @@ interface CompiledField {
 
 interface CompiledRule {
   readonly rule: Rule;
+  /** Every `match` field except, for a verdict rule, its Status. */
   readonly all: readonly CompiledField[];
   readonly any: readonly (readonly CompiledField[])[];
+  /** A verdict rule's Status field: a record that matches all else but not this is a follow-up of its investigation. */
+  readonly status?: CompiledField;
 }
 
 /** Both spellings of a value, so 40 matches "40" and "true" matches true without converting per record. */
@@ -80,10 +83,14 @@ function compileFields(match: Record<string, readonly MatchValue[]>): CompiledFi
     const onData = path[0] === 'Data' && path.length > 1;
     const values = match[key];
     const plain = onData && values.every((v) => typeof v === 'string' && isPlainLiteral(v));
+    const fold = key === 'Status';
     return {
       path,
       onData,
-      accepted: acceptedValues(values),
+      fold,
+      accepted: fold
+        ? new Set(values.map((v) => (typeof v === 'string' ? statusKey(v) : v)))
+        : acceptedValues(values),
       ...(plain
         ? {
             literals: values.map((v) => `"${v}"`),
@@ -106,12 +113,15 @@ const compiledCache = new WeakMap<RuleSet, CompiledRule[]>();
 function compile(rules: RuleSet): CompiledRule[] {
   let compiled = compiledCache.get(rules);
   if (!compiled) {
-    compiled = rules.rules.map((rule) => ({
-      rule,
-      all: compileFields(rule.match),
+    compiled = rules.rules.map((rule): CompiledRule => {
+      const all = compileFields(rule.match);
       // Clauses that need no Data parse are tried first.
-      any: (rule.matchAny ?? []).map(compileFields).sort((a, b) => dataFieldCount(a) - dataFieldCount(b)),
-    }));
+      const any = (rule.matchAny ?? [])
+        .map(compileFields)
+        .sort((a, b) => dataFieldCount(a) - dataFieldCount(b));
+      const status = rule.emit === 'verdict' ? all.find((f) => f.fold) : undefined;
+      return status ? { rule, all: all.filter((f) => f !== status), any, status } : { rule, all, any };
+    });
     compiledCache.set(rules, compiled);
   }
   return compiled;
@@ -137,7 +147,7 @@ function matchesAt(v: unknown, path: readonly string[], i: number, accepted: Rea
     return false;
   }
   if (i === path.length) return accepted.has(v);
-  if (typeof v !== 'object' || v === null) return false;
+  if (typeof v !== 'object' || v === null || !Object.hasOwn(v, path[i])) return false;
   return matchesAt((v as Record<string, unknown>)[path[i]], path, i + 1, accepted);
 }
 
@@ -160,6 +170,7 @@ function fieldMatches(f: CompiledField, rec: RawRecord, data: LazyData): boolean
     return matchesAt(data.get().value, f.path, 1, f.accepted);
   }
   const v = rec[f.path[0]];
+  if (f.fold) return typeof v === 'string' && f.accepted.has(statusKey(v));
   if (f.path.length === 1 && f.accepted.has(v)) return true;
   return typeof v === 'object' && v !== null ? matchesAt(v, f.path, 1, f.accepted) : false;
 }
@@ -169,20 +180,34 @@ function allMatch(fields: readonly CompiledField[], rec: RawRecord, data: LazyDa
   return true;
 }
 
-function firstMatchingRule(rules: readonly CompiledRule[], rec: RawRecord, data: LazyData): Rule | undefined {
+interface RuleMatch {
+  readonly rule: Rule;
+  /** The record matched a verdict rule except for its Status: a follow-up update of the investigation. */
+  readonly followUp: boolean;
+}
+
+/** First rule that matches wins; a verdict rule matched all but its Status is used only when no rule matches. */
+function firstMatchingRule(
+  rules: readonly CompiledRule[],
+  rec: RawRecord,
+  data: LazyData,
+): RuleMatch | undefined {
+  let followUp: Rule | undefined;
   for (const c of rules) {
     if (!allMatch(c.all, rec, data)) continue;
     if (c.any.length > 0 && !c.any.some((clause) => allMatch(clause, rec, data))) continue;
-    return c.rule;
+    if (c.status === undefined || fieldMatches(c.status, rec, data)) return { rule: c.rule, followUp: false };
+    followUp ??= c.rule;
   }
-  return undefined;
+  return followUp === undefined ? undefined : { rule: followUp, followUp: true };
 }
 
 /**
  * Parses one content blob and applies the rules. Throws {@link MalformedContentError} when the text is not a JSON
- * array; records inside it that cannot be records (not an object, no Id, bad RecordType or CreationTime) are
- * quarantined one by one and never stop the blob. A verdict record without InvestigationId, or an awaiting alert
- * without AlertId, is quarantined too: it cannot take part in correlation.
+ * array; records inside it that cannot be records (not an object, no Id, bad RecordType, an impossible CreationTime)
+ * are quarantined one by one and never stop the blob. A selected record is also quarantined when a time its row
+ * uses is not a valid date-time, when a verdict record has no InvestigationId or Status, or when an awaiting alert
+ * has no AlertId: none of those can be stored or correlated faithfully.
  */
 export function selectFromContent(text: string, rules: RuleSet, provenance: Provenance): BlobSelection {
   let parsed: unknown;
@@ -198,13 +223,15 @@ export function selectFromContent(text: string, rules: RuleSet, provenance: Prov
     );
   }
   const compiled = compile(rules);
-  const firstSeen = toUtcIso(provenance.contentCreated) ?? provenance.contentCreated;
+  const prov = normalizeProvenance(provenance);
+  const firstSeen = prov.contentCreated;
   const rows: AlertRow[] = [];
   const waitingAlerts: PendingAlert[] = [];
   const verdicts: AirVerdict[] = [];
   const quarantined: { index: number; reason: string }[] = [];
   let dropped = 0;
   let unparsedData = 0;
+  let unknownStatuses = 0;
   const data = new LazyData();
 
   for (let index = 0; index < parsed.length; index++) {
@@ -216,48 +243,97 @@ export function selectFromContent(text: string, rules: RuleSet, provenance: Prov
     }
     const rec = raw as RawRecord;
     data.reset(rec);
-    const rule = firstMatchingRule(compiled, rec, data);
-    if (rule === undefined) {
+    const match = firstMatchingRule(compiled, rec, data);
+    if (match === undefined) {
       dropped++;
       continue;
     }
-    const dataValue = data.get();
-    if (nestedDeeperThan(dataValue.value, MAX_NESTING) || nestedDeeperThan(rec.Actions, MAX_NESTING)) {
+    const rule = match.rule;
+    // A follow-up is ingested only if its investigation turns out to be selected, which most never are (updates
+    // before the verdict): its Data string stays text until correlate() releases it, which parses and checks it.
+    const deferData = match.followUp && typeof rec.Data === 'string' && data.parsed === undefined;
+    const dataParse: DataParse = deferData ? { value: rec.Data } : data.get();
+    const tooDeep =
+      (deferData
+        ? false
+        : typeof rec.Data === 'string'
+          ? dataParse.error === undefined &&
+            mayNestDeeperThan(rec.Data, MAX_NESTING) &&
+            nestedDeeperThan(dataParse.value, MAX_NESTING)
+          : nestedDeeperThan(dataParse.value, MAX_NESTING)) || nestedDeeperThan(rec.Actions, MAX_NESTING);
+    if (tooDeep) {
       quarantined.push({
         index,
-        reason: `record ${rec.Id} has Data or Actions nested deeper than ${MAX_NESTING} levels`,
+        reason: `record ${rec.Id as string} has Data or Actions nested deeper than ${MAX_NESTING} levels`,
       });
       continue;
     }
-    const record = parseAuditRecord(rec, dataValue);
+    const times = rowTimes(rec);
+    if (typeof times === 'string') {
+      quarantined.push({ index, reason: times });
+      continue;
+    }
+    const id = rec.Id as string;
+    const recordType = coerceRecordType(rec.RecordType) as number;
+    const creationTime = toUtcIso(rec.CreationTime) as string;
+    const actions = rec.Actions === undefined || rec.Actions === null ? null : parseActions(rec.Actions);
+    let verdict: AirVerdict | undefined;
     if (rule.emit === 'verdict') {
-      if (record.kind !== 'AirInvestigation' || !record.investigationId || !record.status) {
+      const investigationId = rec.InvestigationId;
+      const status = rec.Status;
+      if (
+        recordType !== RECORD_TYPE_AIR_INVESTIGATION ||
+        typeof investigationId !== 'string' ||
+        investigationId.length === 0 ||
+        typeof status !== 'string' ||
+        status.trim().length === 0
+      ) {
         quarantined.push({
           index,
-          reason: `record ${record.id} matched verdict rule "${rule.name}" but has no InvestigationId or Status`,
+          reason: `record ${id} matched verdict rule "${rule.name}" but has no InvestigationId or Status`,
         });
         continue;
       }
-      verdicts.push({
-        investigationId: record.investigationId,
-        verdict: record.status,
-        creationTime: record.creationTime,
-        recordId: record.id,
-        alertIds: record.relatedAlertIds,
-      });
+      if (!isKnownAirStatus(status)) unknownStatuses++;
+      verdict = {
+        investigationId,
+        verdict: status,
+        creationTime,
+        lastUpdateTime: times.lastUpdate,
+        recordId: id,
+        alertIds: relatedAlertIds(deferData ? null : dataParse.value, actions ?? []),
+      };
     } else if (rule.emit === 'awaitVerdict') {
-      if (record.kind !== 'SecurityComplianceAlert' || !record.alertId) {
+      if (
+        recordType !== RECORD_TYPE_SECURITY_COMPLIANCE_ALERTS ||
+        typeof rec.AlertId !== 'string' ||
+        rec.AlertId.length === 0
+      ) {
         quarantined.push({
           index,
-          reason: `record ${record.id} matched rule "${rule.name}" (awaitVerdict) but has no AlertId`,
+          reason: `record ${id} matched rule "${rule.name}" (awaitVerdict) but has no AlertId`,
         });
         continue;
       }
     }
-    if (record.dataParseError !== undefined) unparsedData++;
-    const row = toAlertRow(record, rule.name, provenance);
-    if (rule.emit === 'awaitVerdict') waitingAlerts.push({ alertId: row.AlertId as string, row, firstSeen });
-    else rows.push(row);
+    if (dataParse.error !== undefined) unparsedData++;
+    const row = buildRow(rec, recordType, creationTime, times, dataParse.value, actions, rule.name, prov);
+    if (verdict !== undefined) {
+      if (match.followUp) verdict.row = row;
+      else rows.push(row);
+      verdicts.push(verdict);
+    } else if (rule.emit === 'awaitVerdict') {
+      waitingAlerts.push({ alertId: rec.AlertId as string, row, firstSeen });
+    } else rows.push(row);
   }
-  return { recordsSeen: parsed.length, rows, waitingAlerts, verdicts, quarantined, dropped, unparsedData };
+  return {
+    recordsSeen: parsed.length,
+    rows,
+    waitingAlerts,
+    verdicts,
+    quarantined,
+    dropped,
+    unparsedData,
+    unknownStatuses,
+  };
 }

@@ -137,7 +137,7 @@ describe('correlate', () => {
     assert.deepEqual(Object.keys(r.state.pending), ['A5']);
   });
 
-  it('chooses the earliest verdict known at release time, ties by the smaller record id', () => {
+  it('a released alert carries the latest verdict known at release (LastUpdateTimeUtc, then CreationTime, then record id)', () => {
     const late = submissionInvestigation({
       id: 'r-late',
       investigationId: 'I6',
@@ -164,7 +164,7 @@ describe('correlate', () => {
         '2026-01-28T13:00:00Z',
         HOLD,
       );
-      assert.equal(r.released[0].AirVerdict, 'Pending Action');
+      assert.equal(r.released[0].AirVerdict, 'Remediated');
     }
     const tieB = submissionInvestigation({
       id: 'r-b',
@@ -186,7 +186,7 @@ describe('correlate', () => {
       '2026-01-28T12:00:00Z',
       HOLD,
     );
-    assert.deepEqual([r.released[0].AirInvestigationId, r.released[0].AirVerdict], ['I7a', 'Threats Found']);
+    assert.deepEqual([r.released[0].AirInvestigationId, r.released[0].AirVerdict], ['I7b', 'Remediated']);
   });
 
   it('keeps one pending entry per record, prunes verdicts after 7 days and never mutates its input', () => {
@@ -238,7 +238,7 @@ describe('correlate, whatever the arrival order', () => {
     };
   }
 
-  it('releases each alert once, in the window both sides are known, with the earliest verdict known then', () => {
+  it('releases each alert once, in the window both sides are known, with the latest verdict known then', () => {
     for (let seed = 1; seed <= 25; seed++) {
       const rnd = rng(seed);
       const windows: Record<string, unknown>[][] = [[], [], [], [], []];
@@ -294,7 +294,7 @@ describe('correlate, whatever the arrival order', () => {
       for (let i = 0; i < 10; i++) {
         const firstVerdict = Math.min(windowOf.get(`late-${i}`)!, windowOf.get(`early-${i}`)!);
         const releaseWindow = Math.max(windowOf.get(`alert-${i}`)!, firstVerdict);
-        const expected = windowOf.get(`early-${i}`)! <= releaseWindow ? 'Pending Action' : 'Remediated';
+        const expected = windowOf.get(`late-${i}`)! <= releaseWindow ? 'Remediated' : 'Pending Action';
         assert.deepEqual(
           releasedAt.get(`alert-${i}`),
           { window: releaseWindow, verdict: expected },

@@ -7,6 +7,7 @@ import {
   AlertRulesError,
   DEFAULT_PROCESSED_STATUSES,
   defaultRuleSet,
+  TERMINAL_STATUSES,
   loadRuleSet,
   validateRuleDocument,
 } from '../../src/alerts';
@@ -31,7 +32,7 @@ describe('loadRuleSet', () => {
     }
     const [investigations, alerts] = defaultRuleSet().rules;
     assert.equal(investigations.emit, 'verdict');
-    assert.deepEqual(investigations.match.Status, [...DEFAULT_PROCESSED_STATUSES]);
+    assert.deepEqual(investigations.match.Status, [...DEFAULT_PROCESSED_STATUSES, ...TERMINAL_STATUSES]);
     assert.equal(alerts.emit, 'awaitVerdict');
     assert.deepEqual(alerts.match.Name, ['Email reported by user as malware or phish']);
   });
@@ -44,7 +45,7 @@ describe('loadRuleSet', () => {
   it('accepts the default set with another processed-status list', () => {
     const set = loadRuleSet('{ "processedStatuses": ["Threats Found", "Remediated"] }');
     assert.equal(set.rules.length, 2);
-    assert.deepEqual(set.rules[0].match.Status, ['Threats Found', 'Remediated']);
+    assert.deepEqual(set.rules[0].match.Status, ['Threats Found', 'Remediated', ...TERMINAL_STATUSES]);
   });
 
   it('accepts inline rules, alone or after the defaults, and a rule array', () => {
@@ -134,5 +135,16 @@ describe('loadRuleSet', () => {
       /processedStatuses must be a non-empty array/,
     );
     assert.throws(() => validateRuleDocument(42), /expected a JSON array of rules or an object with "rules"/);
+  });
+});
+
+describe('rule field paths', () => {
+  it('a field path through __proto__, constructor or prototype is refused with a message, never silently dropped', () => {
+    for (const field of ['__proto__', 'Data.constructor.name', 'prototype']) {
+      const doc = `{"rules":[{"name":"x","match":{"RecordType":[40],"${field}":["Object"]},"emit":"row"}]}`;
+      const problems = problemsOf(doc);
+      assert.equal(problems.length, 1, problems.join('; '));
+      assert.match(problems[0], new RegExp(`field path "${field.replace(/\./g, '\\.')}"`));
+    }
   });
 });

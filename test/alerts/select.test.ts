@@ -31,11 +31,14 @@ describe('selectFromContent with the default rules', () => {
     assert.equal(w.firstSeen, '2026-01-28T10:05:00.000Z');
   });
 
-  it('does not select the Running submission investigation of the AIR sample', () => {
+  it('does not select the Running submission investigation of the AIR sample: it is only a follow-up candidate', () => {
     const s = selectFromContent(sampleText('air_investigation_elastic.json'), defaults, provenance());
     assert.equal(s.recordsSeen, 3);
-    assert.equal(s.dropped, 3);
-    assert.equal(s.rows.length + s.waitingAlerts.length + s.verdicts.length + s.quarantined.length, 0);
+    assert.equal(s.dropped, 2);
+    assert.equal(s.rows.length + s.waitingAlerts.length + s.quarantined.length, 0);
+    assert.equal(s.verdicts.length, 1);
+    assert.equal(s.verdicts[0].verdict, 'Running');
+    assert.equal(s.verdicts[0].row?.Status, 'Running', 'ingested only once its investigation is selected');
   });
 
   it('selects a processed copy of it, as a row and as a verdict for the alert it references', () => {
@@ -43,6 +46,7 @@ describe('selectFromContent with the default rules', () => {
     const processed = { ...air[2], Status: 'No threats found' };
     const s = selectFromContent(JSON.stringify([air[0], processed, air[1]]), defaults, provenance());
     assert.equal(s.dropped, 2, 'UrlInvestigation and ZappedEmailInvestigation are not user-reported');
+    assert.equal(s.unknownStatuses, 0);
     assert.equal(s.rows.length, 1);
     assert.equal(s.rows[0].Status, 'No threats found');
     assert.equal(s.rows[0].AirVerdict, 'No threats found');
@@ -52,6 +56,7 @@ describe('selectFromContent with the default rules', () => {
         investigationId: 'urn:SubmissionInvestigation:abcdef1234567890abcdef1234567890',
         verdict: 'No threats found',
         creationTime: '2023-12-31T23:59:59Z',
+        lastUpdateTime: '2023-12-31T23:59:59Z',
         recordId: 'dddddddd-cccc-eeee-aaaa-bbbbbbbbbbbb',
         alertIds: ['dddddddd-cccc-eeee-aaaa-bbbbbbbbbbbb'],
       },
@@ -105,7 +110,11 @@ describe('selectFromContent with the default rules', () => {
     );
     const s = selectFromContent(JSON.stringify(recs), rules, provenance());
     assert.deepEqual(
-      s.verdicts.map((v) => v.verdict),
+      s.verdicts.filter((v) => v.row === undefined).map((v) => v.verdict),
+      ['Remediated'],
+    );
+    assert.deepEqual(
+      s.rows.map((r) => r.Status),
       ['Remediated'],
     );
   });

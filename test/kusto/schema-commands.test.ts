@@ -64,12 +64,12 @@ describe('table commands', () => {
     assert.equal(latest!.name, 'TLatestInvestigations');
     assert.match(
       latest!.body,
-      /^T \| where RecordType == 64 .*\| summarize arg_max\(LastUpdateTimeUtc, \*\) by InvestigationId$/,
+      /^T \| where RecordType == 64 .*\| extend UpdateTime = coalesce\(LastUpdateTimeUtc, CreationTime\) \| summarize arg_max\(UpdateTime, \*\) by InvestigationId$/,
     );
     assert.equal(awaiting!.name, 'TAwaitingSoc');
     assert.match(
       awaiting!.body,
-      /^TLatestInvestigations\(\) \| where Status in \("Pending Action", "Threats Found", "Partially Remediated"\)$/,
+      /^TLatestInvestigations\(\) \| where Status in~ \("Pending Action", "Threats Found", "Partially Remediated"\)$/,
     );
     assert.match(
       createFunctionCommand(latest!),
