@@ -11,11 +11,12 @@ import type { RunningAzurite } from '../azurite';
 import { type Clock, SystemClock } from '../clock';
 import type { IngestionResources } from './commands';
 import { type KustoRole, type PrincipalDirectory, type Principal } from './principals';
-import { QueuedIngestionWorker } from './queued-ingestion';
+import { type IngestionFault, QueuedIngestionWorker } from './queued-ingestion';
 import { createRequestHandler } from './http';
 import { KustoStore } from './store';
 
 export type { KustoRole } from './principals';
+export type { IngestionFault } from './queued-ingestion';
 
 export interface KustoLocalOptions {
   /** Default LOCAL_KUSTO_PORT or 8080; 0 = a free port. */
@@ -40,6 +41,11 @@ export interface RunningKustoLocal {
   url: string;
   /** Ingests everything queued now; returns the number of batches ingested (skipped duplicates not counted). */
   drainQueuedIngestion(): Promise<number>;
+  /**
+   * Makes the next queued batches fail (reported on the failure queue, not ingested): Transient or Permanent, for one
+   * table or any. Also reachable over HTTP: `POST /local/faults/ingestion` with the fault as JSON (Admin only).
+   */
+  injectIngestionFailures(fault: IngestionFault): void;
   /** Changes the roles of requests that name no principal, e.g. ['ingestor'] to test the "Admin missing" path. */
   setDefaultRoles(roles: readonly KustoRole[]): void;
   close(): Promise<void>;
@@ -73,12 +79,18 @@ export async function startKustoLocal(options: KustoLocalOptions = {}): Promise<
     resources = await worker.prepare();
     worker.start();
   }
+  const injectIngestionFailures = (fault: IngestionFault): void => {
+    if (!worker)
+      throw new Error('Queued ingestion is off on this local Kusto endpoint (start it with Azurite).');
+    worker.injectFailures(fault);
+  };
   const server: Server = createServer(
     createRequestHandler({
       store,
       clock,
       principals,
       ingestionResources: () => resources,
+      injectIngestionFailures: (fault) => injectIngestionFailures(fault),
       requireStreamingPolicy: options.requireStreamingPolicy ?? true,
     }),
   );
@@ -97,6 +109,7 @@ export async function startKustoLocal(options: KustoLocalOptions = {}): Promise<
   return {
     url: `http://127.0.0.1:${address.port}`,
     drainQueuedIngestion: async () => (worker ? worker.drain() : 0),
+    injectIngestionFailures,
     setDefaultRoles: (roles) => {
       principals.defaultPrincipal = principal('aadapp=local-default', roles);
     },

@@ -3,6 +3,12 @@
  * and posts a message on SecuredReadyForAggregationQueue; this worker takes each message, honours `ingestIfNotExists`
  * (skip when an extent tagged `ingest-by:X` exists) and the extent tags, applies the named (or inline) mapping,
  * appends one extent per message, and reports to the success/failure queues as the message's ReportLevel asks.
+ *
+ * Outcomes are reported the way the service reports them: a batch the endpoint rejects (unreadable payload, mapping
+ * not found, mapping inconsistent with the table) is a failure with the service's error code and FailureStatus
+ * Permanent; an internal problem (the blob cannot be read, say) is Transient. Tests make a batch fail on purpose with
+ * {@link QueuedIngestionWorker.injectFailures} (Transient or Permanent, for one table or any, for the next N batches).
+ * Batches are ingested as soon as they are read: the tables' batching policy is stored but not waited for.
  */
 import {
   AccountSASPermissions,
@@ -52,6 +58,24 @@ const REPORT_NONE = 1;
 const REPORT_ALL = 2;
 const REPORT_TABLE_ONLY = 1;
 
+/** A failure the worker reports instead of ingesting, for the next `count` batches that match. */
+export interface IngestionFault {
+  /** Only batches for this table (default any). */
+  readonly table?: string;
+  readonly status: 'Transient' | 'Permanent';
+  /** Default General_TransientFailure / BadRequest_InvalidBlob by status. */
+  readonly errorCode?: string;
+  readonly details?: string;
+  /** How many batches fail this way (default 1). */
+  readonly count?: number;
+}
+
+interface FailureReport {
+  status: 'Permanent' | 'Transient';
+  errorCode: string;
+  details: string;
+}
+
 export interface WorkerOptions {
   readonly azurite: RunningAzurite;
   readonly store: KustoStore;
@@ -68,6 +92,7 @@ export class QueuedIngestionWorker {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<number> = Promise.resolve(0);
   private stopped = false;
+  private readonly faults: { fault: IngestionFault; left: number }[] = [];
 
   constructor(private readonly options: WorkerOptions) {
     const { azurite } = options;
@@ -128,6 +153,37 @@ export class QueuedIngestionWorker {
     await this.running.catch(() => 0);
   }
 
+  /** The next `fault.count` batches (of `fault.table`, or any) fail with this report instead of being ingested. */
+  injectFailures(fault: IngestionFault): void {
+    const count = fault.count ?? 1;
+    if (!Number.isInteger(count) || count < 1)
+      throw new Error(`injectFailures: count must be a positive whole number, got ${fault.count}.`);
+    if (fault.status !== 'Transient' && fault.status !== 'Permanent')
+      throw new Error(
+        `injectFailures: status must be 'Transient' or 'Permanent', got '${String(fault.status)}'.`,
+      );
+    this.faults.push({ fault, left: count });
+  }
+
+  private takeFault(table: string): FailureReport | undefined {
+    const index = this.faults.findIndex((f) => f.fault.table === undefined || f.fault.table === table);
+    if (index < 0) return undefined;
+    const entry = this.faults[index]!;
+    if (--entry.left === 0) this.faults.splice(index, 1);
+    const { status } = entry.fault;
+    return {
+      status,
+      errorCode:
+        entry.fault.errorCode ??
+        (status === 'Transient' ? 'General_TransientFailure' : 'BadRequest_InvalidBlob'),
+      details:
+        entry.fault.details ??
+        (status === 'Transient'
+          ? 'Injected transient failure: the service could not complete the ingestion; retrying may succeed.'
+          : 'Injected permanent failure: the service rejected the batch.'),
+    };
+  }
+
   /** Processes every message visible now (one drain at a time); returns the number of batches ingested. */
   drain(): Promise<number> {
     const next = this.running.catch(() => 0).then(() => this.drainOnce());
@@ -171,11 +227,16 @@ export class QueuedIngestionWorker {
       );
       if (existing !== undefined) {
         await this.report(message, false, now, {
-          status: 'Skipped',
+          status: 'Permanent',
           errorCode: 'Skipped_IngestByTagAlreadyExists',
           details: `An extent tagged 'ingest-by:${existing}' already exists in table '${message.TableName}'; ingestion skipped (ingestIfNotExists).`,
         });
         await this.deleteSource(message);
+        return false;
+      }
+      const injected = this.takeFault(message.TableName);
+      if (injected) {
+        await this.report(message, false, now, injected);
         return false;
       }
       const payload = await this.download(message.BlobPath);
@@ -198,12 +259,7 @@ export class QueuedIngestionWorker {
       await this.deleteSource(message);
       return true;
     } catch (error) {
-      const kustoError = error instanceof KustoLocalError ? error : undefined;
-      await this.report(message, false, now, {
-        status: 'Permanent',
-        errorCode: kustoError?.code ?? 'General_InternalError',
-        details: (error as Error).message,
-      });
+      await this.report(message, false, now, classify(error));
       return false;
     }
   }
@@ -239,7 +295,7 @@ export class QueuedIngestionWorker {
     message: IngestionMessage,
     success: boolean,
     now: number,
-    failure?: { status: string; errorCode: string; details: string },
+    failure?: FailureReport,
   ): Promise<void> {
     const level = message.ReportLevel ?? 0;
     if (level === REPORT_NONE || (success && level !== REPORT_ALL)) return;
@@ -261,11 +317,30 @@ export class QueuedIngestionWorker {
           ErrorCode: failure?.errorCode,
           FailureStatus: failure?.status,
           OriginatesFromUpdatePolicy: false,
-          ShouldRetry: false,
+          ShouldRetry: failure?.status === 'Transient',
         };
     const queue = success ? this.succeeded : this.failed;
     await queue.sendMessage(Buffer.from(JSON.stringify(body)).toString('base64'));
   }
+}
+
+/**
+ * A rejected batch (the endpoint's own 4xx errors: bad payload, mapping or table) is Permanent with its code; anything
+ * else — the blob cannot be downloaded, storage or the store failed — is Transient, as the service reports failures
+ * that a retry may cure.
+ */
+function classify(error: unknown): FailureReport {
+  const details = error instanceof Error ? error.message : String(error);
+  if (
+    error instanceof KustoLocalError &&
+    error.httpStatus >= 400 &&
+    error.httpStatus < 500 &&
+    error.httpStatus !== 429
+  ) {
+    const code = error.code === 'BadRequest_EntityNotFound' ? 'BadRequest_TableNotFound' : error.code;
+    return { status: 'Permanent', errorCode: code, details };
+  }
+  return { status: 'Transient', errorCode: 'General_TransientFailure', details };
 }
 
 /** `tags` / `ingestIfNotExists` arrive as a JSON-encoded string array (or, from other clients, an array). */
