@@ -15,6 +15,8 @@ import { startKustoLocal, type RunningKustoLocal } from '../kusto';
 import { startO365Sim, type FaultConfig, type RunningSim, type TenantProfile } from '../o365-sim';
 // After ../host, which must install its @azure/functions shim before any app module loads.
 import { setNowSource } from '../../src/runtime';
+import { applyKustoSetup } from '../../src/kusto/setup';
+import { cliKustoSettings } from '../../src/kusto/cli-settings';
 import { appSettings, isolatedAppEnv, planStandIns, type StandInEndpoints } from './settings';
 
 export { planStandIns, appSettings, isolatedAppEnv, LOCAL_KUSTO_DATABASE } from './settings';
@@ -176,6 +178,8 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     }
 
     const settings = appSettings(env, standIns, options.settings);
+    // The app only verifies its Kusto objects; the deployer creates them. Locally the stack is the deployer.
+    if (kusto) await applyKustoSetup(cliKustoSettings(settings));
     const hostEnv = options.env ? isolatedAppEnv(env, settings) : settings;
     for (const name of Object.keys(hostEnv)) previousEnv.set(name, process.env[name]);
     // The HTTP routes validate ranges against "now"; under a virtual clock it must be the orchestrations' now.
