@@ -38,6 +38,10 @@ async function read(run: RunCommand, command: string): Promise<Record<string, un
   try {
     return await run(command);
   } catch (error) {
+    if (error instanceof KustoPermissionError)
+      throw new KustoPermissionError(`reading ${command}`, error.status, error.serviceMessage, {
+        cause: error,
+      });
     const failure = describeServiceFailure(error);
     if (isPermissionDenied(failure))
       throw new KustoPermissionError(`reading ${command}`, failure.status, failure.message, { cause: error });
