@@ -325,9 +325,9 @@ export class QueuedIngestionWorker {
 }
 
 /**
- * A rejected batch (the endpoint's own 4xx errors: bad payload, mapping or table) is Permanent with its code; anything
- * else — the blob cannot be downloaded, storage or the store failed — is Transient, as the service reports failures
- * that a retry may cure.
+ * A rejected batch (the endpoint's own 4xx errors: bad payload, mapping or table) is Permanent with its code, and so is
+ * a source blob that does not exist; anything else — storage or the store failed — is Transient, as the service
+ * reports failures that a retry may cure.
  */
 function classify(error: unknown): FailureReport {
   const details = error instanceof Error ? error.message : String(error);
@@ -340,6 +340,8 @@ function classify(error: unknown): FailureReport {
     const code = error.code === 'BadRequest_EntityNotFound' ? 'BadRequest_TableNotFound' : error.code;
     return { status: 'Permanent', errorCode: code, details };
   }
+  if ((error as { statusCode?: unknown }).statusCode === 404)
+    return { status: 'Permanent', errorCode: 'Download_SourceNotFound', details };
   return { status: 'Transient', errorCode: 'General_TransientFailure', details };
 }
 
