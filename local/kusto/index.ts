@@ -32,6 +32,11 @@ export interface KustoLocalOptions {
   tokens?: Readonly<Record<string, readonly KustoRole[]>>;
   /** Refuse streaming ingestion into tables without the streaming policy, as a cluster does (default true). */
   requireStreamingPolicy?: boolean;
+  /**
+   * Hold queued batches for each table's ingestion batching time (`.alter table T policy ingestionbatching`, 5 minutes
+   * without one) before ingesting them, as the service does; default false (ingest at the next poll). System clock only.
+   */
+  honourBatchingPolicy?: boolean;
   /** How often the queued-ingestion worker polls the queue, in wall-clock ms (default 250; 0 with a virtual clock, where tests call drainQueuedIngestion()). */
   queuePollMs?: number;
 }
@@ -57,6 +62,10 @@ export async function startKustoLocal(options: KustoLocalOptions = {}): Promise<
   const clock = options.clock ?? new SystemClock();
   const stateDir = options.stateDir ?? resolve(__dirname, '..', '..', '.local', 'kusto');
   const port = options.port ?? Number(process.env.LOCAL_KUSTO_PORT ?? 8080);
+  if (options.honourBatchingPolicy && clock.isVirtual)
+    throw new Error(
+      'honourBatchingPolicy needs the system clock: queued messages carry real creation times.',
+    );
   const store = new KustoStore(stateDir);
   const principals: PrincipalDirectory = {
     tokens: new Map(
@@ -75,6 +84,7 @@ export async function startKustoLocal(options: KustoLocalOptions = {}): Promise<
       store,
       clock,
       pollMs: options.queuePollMs ?? (clock.isVirtual ? 0 : 250),
+      honourBatchingPolicy: options.honourBatchingPolicy,
     });
     resources = await worker.prepare();
     worker.start();

@@ -8,7 +8,9 @@
  * not found, mapping inconsistent with the table) is a failure with the service's error code and FailureStatus
  * Permanent; an internal problem (the blob cannot be read, say) is Transient. Tests make a batch fail on purpose with
  * {@link QueuedIngestionWorker.injectFailures} (Transient or Permanent, for one table or any, for the next N batches).
- * Batches are ingested as soon as they are read: the tables' batching policy is stored but not waited for.
+ * By default batches are ingested as soon as they are read. With `honourBatchingPolicy` the worker waits like the
+ * service: a table's pending batches are sealed and ingested together once the oldest of them is as old as the
+ * table's MaximumBatchingTimeSpan (5 minutes without a policy), so local freshness figures for queued mode are real.
  */
 import {
   AccountSASPermissions,
@@ -27,6 +29,7 @@ import type { Clock } from '../clock';
 import type { IngestionResources } from './commands';
 import { badRequest, KustoLocalError } from './errors';
 import { parseJsonMapping, parseJsonRecords, prepareRows, recordsToRows } from './ingest';
+import { parseTimespan } from './types';
 import type { KustoStore } from './store';
 
 export const READY_QUEUE = 'readyforaggregation-secured';
@@ -82,7 +85,14 @@ export interface WorkerOptions {
   readonly clock: Clock;
   /** Wall-clock polling interval; 0 = no background polling (drain() only). */
   readonly pollMs: number;
+  /** Hold queued batches for the table's batching time before ingesting them (system clock only). */
+  readonly honourBatchingPolicy?: boolean;
 }
+
+/** The service's batching time when a table has no policy of its own. */
+const DEFAULT_BATCHING_MS = 300_000;
+/** Most messages one drain looks at when batching (the rest wait for the next poll). */
+const BATCHING_DRAIN_LIMIT = 2000;
 
 export class QueuedIngestionWorker {
   private readonly ready: QueueClient;
@@ -93,9 +103,16 @@ export class QueuedIngestionWorker {
   private running: Promise<number> = Promise.resolve(0);
   private stopped = false;
   private readonly faults: { fault: IngestionFault; left: number }[] = [];
+  /** Batching: per table, creation time of the oldest batch waiting, and when the last batch was sealed. */
+  private readonly opened = new Map<string, number>();
+  private readonly sealed = new Map<string, number>();
 
   constructor(private readonly options: WorkerOptions) {
     const { azurite } = options;
+    if (options.honourBatchingPolicy && options.clock.isVirtual)
+      throw new Error(
+        'honourBatchingPolicy needs the system clock: queued messages carry real creation times.',
+      );
     const credential = new StorageSharedKeyCredential(azurite.accountName, azurite.accountKey);
     // Azurite checks SAS expiry against real time, whatever clock the endpoint runs on.
     this.sas = generateAccountSASQueryParameters(
@@ -192,6 +209,7 @@ export class QueuedIngestionWorker {
   }
 
   private async drainOnce(): Promise<number> {
+    if (this.options.honourBatchingPolicy) return this.drainBatched();
     let ingested = 0;
     for (;;) {
       const received = await this.ready.receiveMessages({
@@ -203,6 +221,75 @@ export class QueuedIngestionWorker {
         if (await this.process(item.messageText)) ingested++;
         await this.ready.deleteMessage(item.messageId, item.popReceipt);
       }
+    }
+  }
+
+  /**
+   * Reads every visible message, groups them by table, and ingests a table's group only once its oldest message is
+   * as old as the table's batching time; a group not yet due goes back on the queue, invisible until it is.
+   */
+  private async drainBatched(): Promise<number> {
+    const items: { messageId: string; popReceipt: string; messageText: string }[] = [];
+    while (items.length < BATCHING_DRAIN_LIMIT) {
+      const received = await this.ready.receiveMessages({
+        numberOfMessages: 32,
+        visibilityTimeout: VISIBILITY_TIMEOUT_SECONDS,
+      });
+      if (received.receivedMessageItems.length === 0) break;
+      items.push(...received.receivedMessageItems);
+    }
+    const groups = new Map<string, { header?: MessageHeader; items: typeof items }>();
+    for (const item of items) {
+      const header = peekHeader(item.messageText);
+      const key = header ? `${header.database}\u0000${header.table}` : '';
+      let group = groups.get(key);
+      if (!group) {
+        group = { header, items: [] };
+        groups.set(key, group);
+      }
+      group.items.push(item);
+    }
+    let ingested = 0;
+    const now = this.options.clock.now();
+    const ingest = async (item: (typeof items)[number]): Promise<void> => {
+      if (await this.process(item.messageText)) ingested++;
+      await this.ready.deleteMessage(item.messageId, item.popReceipt);
+    };
+    for (const [key, group] of groups) {
+      const created = (item: (typeof items)[number]): number => peekHeader(item.messageText)?.created ?? 0;
+      // Late members of a batch already sealed (made visible again a moment after the others) go in at once.
+      const sealedAt = this.sealed.get(key) ?? Number.NEGATIVE_INFINITY;
+      const late = group.items.filter((item) => created(item) <= sealedAt);
+      for (const item of late) await ingest(item);
+      const open = group.items.filter((item) => created(item) > sealedAt);
+      if (open.length === 0) continue;
+      const oldest = Math.min(this.opened.get(key) ?? Number.POSITIVE_INFINITY, ...open.map(created));
+      const dueAt = oldest + this.batchingSpan(group.header);
+      if (dueAt > now) {
+        this.opened.set(key, oldest);
+        const seconds = Math.max(1, Math.ceil((dueAt - now) / 1000));
+        for (const item of open)
+          await this.ready.updateMessage(item.messageId, item.popReceipt, undefined, seconds);
+        continue;
+      }
+      this.opened.delete(key);
+      this.sealed.set(key, now);
+      for (const item of open) await ingest(item);
+    }
+    return ingested;
+  }
+
+  private batchingSpan(header: MessageHeader | undefined): number {
+    if (!header) return 0;
+    const policy = this.options.store.getTable(header.database, header.table)?.batchingPolicy;
+    if (!policy) return DEFAULT_BATCHING_MS;
+    try {
+      const span = parseTimespan(
+        (JSON.parse(policy) as { MaximumBatchingTimeSpan?: unknown }).MaximumBatchingTimeSpan,
+      );
+      return span ?? DEFAULT_BATCHING_MS;
+    } catch {
+      return DEFAULT_BATCHING_MS;
     }
   }
 
@@ -343,6 +430,30 @@ function classify(error: unknown): FailureReport {
   if ((error as { statusCode?: unknown }).statusCode === 404)
     return { status: 'Permanent', errorCode: 'Download_SourceNotFound', details };
   return { status: 'Transient', errorCode: 'General_TransientFailure', details };
+}
+
+interface MessageHeader {
+  database: string;
+  table: string;
+  /** SourceMessageCreationTime in ms (the ingest client's clock), or 0 when absent. */
+  created: number;
+}
+
+/** Where a queued message goes and when it was created, without processing it; undefined for an unreadable message. */
+function peekHeader(messageText: string): MessageHeader | undefined {
+  try {
+    const message = JSON.parse(Buffer.from(messageText, 'base64').toString('utf8')) as IngestionMessage & {
+      SourceMessageCreationTime?: string;
+    };
+    const created = Date.parse(message.SourceMessageCreationTime ?? '');
+    return {
+      database: String(message.DatabaseName),
+      table: String(message.TableName),
+      created: Number.isNaN(created) ? 0 : created,
+    };
+  } catch {
+    return undefined;
+  }
 }
 
 /** `tags` / `ingestIfNotExists` arrive as a JSON-encoded string array (or, from other clients, an array). */
