@@ -81,7 +81,7 @@ async function applyWindow(
     rowsDocument: windowRowsName(input.windowKey),
     rowCount: rows.length,
     selectedRows: (previous?.summary.selectedRows ?? 0) + selected.length,
-    released: (previous?.summary.released ?? 0) + result.released.length,
+    released: (previous?.summary.released ?? 0) + result.counts.releasedAlerts,
     expiredAlerts: (previous?.summary.expiredAlerts ?? 0) + result.expired.length,
     pendingAlerts: Object.keys(result.state.pending).length,
   };

@@ -10,13 +10,20 @@
  * released: at the end of the pipeline window in which both it and a referencing processed record are first known.
  */
 import { RETENTION_MS, type ContentRef, type ContentSource } from './content-source';
-import { type AuditRecord, PROCESSED_STATUSES, USER_REPORTED_ALERT_NAME } from './records';
+import { type AuditRecord, PROCESSED_STATUSES, TERMINAL_STATUSES, USER_REPORTED_ALERT_NAME } from './records';
 import type { GroundTruth, GroundTruthAlert, GroundTruthOptions, GroundTruthRow, PoisonBlob } from './types';
 
 const PROCESSED = new Set<string>(PROCESSED_STATUSES.map((s) => s.toLowerCase()));
 const MINUTE = 60_000;
 
-const isProcessed = (status: unknown): boolean => PROCESSED.has(String(status).trim().toLowerCase());
+const TERMINAL = new Set<string>(TERMINAL_STATUSES.map((s) => s.toLowerCase()));
+const isVerdict = (status: unknown): boolean => PROCESSED.has(String(status).trim().toLowerCase());
+/**
+ * A verdict, or an end without one (failed, terminated): either selects the investigation and releases its alerts. An
+ * alert carries the latest verdict known at release, or — when the investigation ended without any — its end status.
+ */
+const isProcessed = (status: unknown): boolean =>
+  isVerdict(status) || TERMINAL.has(String(status).trim().toLowerCase());
 
 function parseData(record: AuditRecord): Record<string, unknown> {
   const data = record.Data;
@@ -177,7 +184,10 @@ function select(
     const firstKnown = Math.min(...refs.map((v) => v.at));
     const releasedBy = windowEnd(Math.max(k.at, firstKnown));
     const atRelease = ordered.filter((v) => v.at < releasedBy);
-    const chosen = atRelease[atRelease.length - 1] as Known;
+    const verdicts = atRelease.filter((v) => isVerdict(v.record.Status));
+    const chosen = (verdicts.length ? verdicts : atRelease)[
+      (verdicts.length ? verdicts : atRelease).length - 1
+    ] as Known;
     const verdict = String(chosen.record.Status);
     const investigationId = String(chosen.record.InvestigationId);
     alerts.push({
