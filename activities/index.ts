@@ -21,7 +21,8 @@ export interface ActivityServices {
   /** A tenant's stored state and O365 client; `tenantId` absent (inputs of older histories) = the first tenant. */
   state: (tenantId?: string) => Promise<PipelineState>;
   o365: (tenantId?: string) => Promise<ManagementApiClient>;
-  /** The tenant's display name (the TenantName column). */
+  /** The tenant's id and display name (TenantId, TenantName columns); absent = the first tenant. */
+  tenantId: (tenantId?: string) => string;
   tenantName: (tenantId?: string) => string;
   sink: () => KustoSink;
   rules: () => RuleSet;

@@ -56,7 +56,7 @@ export function ingestWindowActivity(deps: {
     const { unique, duplicates } = uniqueById(doc.rows.map((row) => ({ ...row, TenantName: tenantName })));
     if (unique.length === 0) return { ingested: 0, duplicateRecords: duplicates };
     const sink = deps.sink();
-    await sink.ensureTable();
+    await sink.verifyTable();
     const existing = await sink.existingIds(unique.map((r) => String(r.Id)));
     // Read in streaming mode too: a streaming sink may fall back to queued for a batch.
     const queued = await state.recentlyQueuedIds(deps.now());

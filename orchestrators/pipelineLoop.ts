@@ -19,7 +19,14 @@ import {
   type WindowCounts,
 } from '../src/pipeline/model';
 import { buildLoopStatus, pushFailure, type LastWindow, type LoopStatus } from '../src/pipeline/status';
-import { initialStart, isoOf, nextWindow, retryDelayMs, windowInstanceId } from '../src/pipeline/windows';
+import {
+  MINUTE_MS,
+  initialStart,
+  isoOf,
+  nextWindow,
+  retryDelayMs,
+  windowInstanceId,
+} from '../src/pipeline/windows';
 import { call, errorMessage, settle, subOrchestrationTask } from './call';
 import type { ProcessWindowInput, ProcessWindowOutput } from './processWindow';
 import { validateLoopInput } from './validate';
@@ -167,6 +174,7 @@ function* runWindow(
         holdHours: loop.settings.holdHours,
         batchSize: loop.settings.batchSize,
         dataLoss,
+        attempt,
       },
       windowInstanceId(loop.loopId, contentType, next.window.startMs, attempt),
     ),
@@ -235,6 +243,7 @@ function* backOffAfterFailure(
   for (const contentType of loop.settings.contentTypes) {
     yield* call(ctx, 'recordWindow', {
       ...(loop.tenantId ? { tenantId: loop.tenantId } : {}),
+      runId: loop.loopId,
       contentType,
       windowStart: start,
       windowEnd: end,
@@ -245,6 +254,8 @@ function* backOffAfterFailure(
         at: isoOf(nowMs(ctx)),
         status: 'failed',
         error: recentFailures[recentFailures.length - 1].error,
+        attempt,
+        lagMinutes: Math.max(0, (nowMs(ctx) - next.window.endMs) / MINUTE_MS),
       },
     });
   }

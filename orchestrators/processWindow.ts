@@ -14,7 +14,7 @@ import {
   type RunKind,
   type WindowCounts,
 } from '../src/pipeline/model';
-import { isoOf } from '../src/pipeline/windows';
+import { MINUTE_MS, isoOf } from '../src/pipeline/windows';
 import { activityTask, call, settleAll, subOrchestrationTask } from './call';
 
 /** Blobs fetched directly by the window; larger windows fan out through fetchBatch children of this size. */
@@ -34,6 +34,8 @@ export interface ProcessWindowInput {
   holdHours: number;
   batchSize?: number;
   dataLoss?: DataLossRange[];
+  /** The caller's attempt at this window (1 = first); absent in older histories. */
+  attempt?: number;
 }
 
 export interface ProcessWindowOutput {
@@ -53,11 +55,13 @@ export function* processWindow(ctx: OrchestrationContext): Generator<Task, Proce
   const windowKey = windowKeyOf(input);
 
   const tenant = tenantOf(input);
+  const clock = stageClock(ctx);
   yield* call(
     ctx,
     'ensureSubscription',
     input.tenantId ? { tenantId: input.tenantId, contentType: input.contentType } : input.contentType,
   );
+  clock.lap('subscribe');
   const listed = yield* call(ctx, 'listContent', {
     ...tenant,
     contentType: input.contentType,
@@ -66,7 +70,9 @@ export function* processWindow(ctx: OrchestrationContext): Generator<Task, Proce
     windowEnd: input.windowEnd,
     skipKnown: input.kind === 'live',
   });
+  clock.lap('list');
   const fetched = yield* fetchAll(ctx, input, listed, windowKey);
+  clock.lap('fetch');
   const correlated = yield* call(ctx, 'correlateWindow', {
     correlationId: input.correlationId,
     windowKey,
@@ -75,10 +81,13 @@ export function* processWindow(ctx: OrchestrationContext): Generator<Task, Proce
     nowIso: input.windowEnd,
     holdHours: input.holdHours,
   });
+  clock.lap('correlate');
   const ingested = yield* call(ctx, 'ingestWindow', { ...tenant, rowsDocument: correlated.rowsDocument });
+  clock.lap('ingest');
   const counts = windowCounts(listed, fetched, correlated, ingested);
   yield* call(ctx, 'recordWindow', {
     ...tenant,
+    runId: input.runId,
     contentType: input.contentType,
     windowStart: input.windowStart,
     windowEnd: input.windowEnd,
@@ -89,6 +98,12 @@ export function* processWindow(ctx: OrchestrationContext): Generator<Task, Proce
       at: isoOf(ctx.df.currentUtcDateTime.getTime()),
       status: 'done',
       counts,
+      ...(input.attempt ? { attempt: input.attempt } : {}),
+      stageSeconds: clock.stages,
+      lagMinutes: Math.max(
+        0,
+        (ctx.df.currentUtcDateTime.getTime() - Date.parse(input.windowEnd)) / MINUTE_MS,
+      ),
     },
     ...(input.dataLoss ? { dataLoss: input.dataLoss } : {}),
   });
@@ -137,6 +152,20 @@ function* fetchAll(
     ),
   );
   return (yield* settleAll(ctx, children)).flat();
+}
+
+/** Orchestrator time spent in each stage (replay-safe: it reads only ctx.df.currentUtcDateTime). */
+function stageClock(ctx: OrchestrationContext) {
+  let last = ctx.df.currentUtcDateTime.getTime();
+  const stages: Record<string, number> = {};
+  return {
+    stages,
+    lap(stage: string) {
+      const now = ctx.df.currentUtcDateTime.getTime();
+      stages[stage] = (now - last) / 1000;
+      last = now;
+    },
+  };
 }
 
 /** The tenant field of activity inputs: only when the window has one, so single-tenant inputs keep their shape. */

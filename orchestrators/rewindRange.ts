@@ -71,6 +71,7 @@ function* rewindWindow(
           correlationId: runId,
           holdHours: input.holdHours,
           batchSize: input.batchSize,
+          attempt,
         },
         windowInstanceId(runId, contentType, window.startMs, attempt),
       ),

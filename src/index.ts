@@ -3,7 +3,7 @@
  * activities/ and orchestrators/). Settings and alert rules are validated here, at load, so a bad setting stops
  * start-up with its name instead of failing the first window an hour later.
  */
-import { app } from '@azure/functions';
+import { app, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { createActivities } from '../activities';
 import { fetchBatch, processWindow } from '../orchestrators/processWindow';
@@ -42,13 +42,16 @@ df.app.orchestration(OrchestratorNames.rewindRange, rewindRange);
 const activities = createActivities({
   state: getState,
   o365: getO365Client,
+  tenantId: (tenantId) => getTenant(tenantId).tenantId,
   tenantName: (tenantId) => getTenant(tenantId).name,
   sink: getKustoSink,
   rules: getRules,
   now: () => Date.now(),
 });
 for (const [name, handler] of Object.entries(activities)) {
-  df.app.activity(name, { handler: handler as (input: unknown) => Promise<unknown> });
+  df.app.activity(name, {
+    handler: handler as (input: unknown, context: InvocationContext) => Promise<unknown>,
+  });
 }
 
 const client = df.input.durableClient();

@@ -1,5 +1,5 @@
 /**
- * The KQL functions shipped with the table and created by `ensureTable()`. They use only operators the local
+ * The KQL functions shipped with the table and created by the deployer's setup (setup.ts). They use only operators the local
  * Kusto endpoint also executes (where, summarize arg_max, stored-function calls), so the same queries are tested
  * here and run on Azure Data Explorer.
  */

@@ -10,7 +10,7 @@ import { DateTime } from 'luxon';
 import type { Config } from '../config';
 import { serializeRows, sourceIdFor } from './batch';
 import { connectionFor, credentialFor } from './connection';
-import { KustoPermissionError, KustoSetupError, toKustoError } from './errors';
+import { KustoSetupError, toKustoError } from './errors';
 import { existingIdQueries } from './existing-ids';
 import {
   QueuedIngestor,
@@ -21,7 +21,7 @@ import {
 } from './ingestion';
 import { drainStatusQueues, type IngestionReport } from './reports';
 import { ALERT_COLUMNS, type AlertRow, type ColumnDefinition } from './schema';
-import { applyKustoSetup, telemetryTableOf } from './setup';
+import { telemetryTableOf } from './setup';
 import { mappingNameFor } from './table-commands';
 import { TELEMETRY_COLUMNS, type TelemetryRow } from './telemetry-schema';
 import { findSetupProblems } from './verify';
@@ -96,22 +96,6 @@ export class KustoSink {
     );
     if (problems.length > 0) throw new KustoSetupError(this.config.database, problems);
     this.verified = true;
-  }
-
-  /**
-   * @deprecated The app verifies ({@link verifyTable}); the deployer creates (`applyKustoSetup`). Kept while callers
-   * move: runs the setup with this sink's credential and, when the principal may not create (Ingestor + Viewer),
-   * falls back to the read-only check.
-   */
-  async ensureTable(): Promise<void> {
-    if (this.verified) return;
-    try {
-      await applyKustoSetup(this.config, { client: this.client });
-      this.verified = true;
-    } catch (error) {
-      if (!(error instanceof KustoPermissionError)) throw error;
-      await this.verifyTable();
-    }
   }
 
   /**

@@ -102,6 +102,12 @@ export interface LedgerRun {
   status: 'done' | 'failed';
   counts?: WindowCounts;
   error?: string;
+  /** Attempt of the window (1 = first); absent in older entries. */
+  attempt?: number;
+  /** Orchestrator time per stage: subscribe, list, fetch, correlate, ingest (seconds). */
+  stageSeconds?: Record<string, number>;
+  /** How far the window's end was behind the orchestrator's now when the run ended. */
+  lagMinutes?: number;
 }
 
 /** state/ledger/<contentType>/<day>/<windowStart>.json */
@@ -126,6 +132,8 @@ export interface LedgerEntry {
 export interface WindowRecord {
   /** Whose ledger; absent = the first configured tenant. */
   tenantId?: string;
+  /** The loop or rewind that ran the window (telemetry's RunId); absent in older histories. */
+  runId?: string;
   contentType: string;
   windowStart: string;
   windowEnd: string;

@@ -28,10 +28,21 @@ describe('toAlertRow', () => {
     const row = toAlertRow(rec, 'rule-x', provenance());
     checkTypes(row);
     const unfilled = ALERT_COLUMNS.filter((c) => row[c.name] === null).map((c) => c.name);
-    // An investigation has no alert fields; everything else is filled from the record, the rule or provenance.
+    // An investigation has no alert fields; everything else is filled from the record, the rule or provenance
+    // (TenantName is filled at ingestion, from the tenant's settings).
     assert.deepEqual(
       unfilled.sort(),
-      ['AlertId', 'Category', 'Comments', 'Name', 'PolicyId', 'ResultStatus', 'Severity', 'Source'].sort(),
+      [
+        'AlertId',
+        'Category',
+        'Comments',
+        'Name',
+        'PolicyId',
+        'ResultStatus',
+        'Severity',
+        'Source',
+        'TenantName',
+      ].sort(),
     );
     assert.equal(row.CreationTime, '2023-12-31T23:59:59Z');
     assert.equal(row.LastUpdateTimeUtc, '2023-12-31T23:59:59Z');

@@ -45,6 +45,8 @@ export interface PipelineHost {
   windows(fromMs: number, toMs: number): Promise<WindowView[]>;
   /** Record Ids in the alert table, sorted (duplicates kept, so a test can see them). */
   tableIds(): Promise<string[]>;
+  /** Any KQL query against the app's database. */
+  kusto<T>(query: string): Promise<T[]>;
   /** The app's archive (the same container and account the app writes to). */
   archive(): ArchiveStore;
   /**
@@ -64,6 +66,8 @@ export async function startPipelineHost(options: {
   t0?: number;
   sim?: StackSimOptions;
   settings?: Record<string, string>;
+  /** Every line the stack and the app log (the app's own lines come as `[<function>] <level>: <message>`). */
+  log?: (line: string) => void;
 }): Promise<PipelineHost> {
   const t0 = options.t0 ?? hourNow();
   const clock = new VirtualClock(t0);
@@ -85,7 +89,10 @@ export async function startPipelineHost(options: {
       },
       // Settings come only from the stand-ins and `settings`, never from the developer's shell.
       env: {},
-      log: process.env.PIPELINE_TEST_VERBOSE ? (line) => console.log(line) : () => undefined,
+      log: (line) => {
+        options.log?.(line);
+        if (process.env.PIPELINE_TEST_VERBOSE) console.log(line);
+      },
     });
   } catch (error) {
     rmSync(stateDir, { recursive: true, force: true });
@@ -129,8 +136,8 @@ export async function startPipelineHost(options: {
         throw new Error(`windows answered ${reply.status}: ${JSON.stringify(reply.body)}`);
       return (reply.body as { windows: WindowView[] }).windows;
     },
+    kusto: (query) => sink.query(query),
     async tableIds() {
-      await sink.ensureTable();
       const rows = await sink.query<{ Id: string }>(`${config.kusto.table} | project Id`);
       return rows.map((r) => String(r.Id)).sort();
     },

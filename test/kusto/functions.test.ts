@@ -15,7 +15,7 @@ import {
   selectFromContent,
   type CorrelationState,
 } from '../../src/alerts';
-import { KustoSink } from '../../src/kusto';
+import { applyKustoSetup, KustoSink } from '../../src/kusto';
 import type { AlertRow } from '../../src/kusto/schema';
 import { provenance, submissionInvestigation, userReportedAlert } from '../alerts/fixtures/records';
 
@@ -101,7 +101,13 @@ describe('shipped KQL functions on pipeline rows', { timeout: 60_000 }, () => {
       ingestionMode: 'streaming',
     });
     try {
-      await sink.ensureTable();
+      await applyKustoSetup({
+        clusterUrl: kusto.url,
+        ingestUrl: kusto.url,
+        database: 'O365',
+        table: 'FnAlerts',
+        ingestionMode: 'streaming',
+      });
       await sink.ingestRows(rows, 'functions-batch');
       const latest = await sink.query<{ InvestigationId: string; Status: string }>(
         'FnAlertsLatestInvestigations()',

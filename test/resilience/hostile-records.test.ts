@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startKustoLocal, type RunningKustoLocal } from '../../local/kusto';
 import { loadRuleSet, MalformedContentError, selectFromContent, type BlobSelection } from '../../src/alerts';
-import { KustoSink } from '../../src/kusto';
+import { applyKustoSetup, KustoSink } from '../../src/kusto';
 import { provenance, submissionInvestigation } from '../alerts/fixtures/records';
 
 const rules = loadRuleSet(undefined);
@@ -59,8 +59,9 @@ describe('hostile record content', { timeout: 60_000 }, () => {
     } as const;
     sink = new KustoSink({ ...settings, table: 'O365SecurityAlerts' });
     canary = new KustoSink({ ...settings, table: 'Canary' });
-    await sink.ensureTable();
-    await canary.ensureTable();
+    // The deployer's setup creates the tables (the app itself only verifies them).
+    await applyKustoSetup({ ...settings, table: 'O365SecurityAlerts' });
+    await applyKustoSetup({ ...settings, table: 'Canary', telemetryTable: 'CanaryRuns' });
   });
   after(async () => {
     await sink?.close();

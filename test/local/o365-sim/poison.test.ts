@@ -127,7 +127,8 @@ describe('o365-sim poison blobs on the wire', () => {
     });
     assert.ok(received > DEFAULT_FAULTS.oversizeBlobBytes, `${received} bytes`);
     assert.ok(
-      peak - rssBefore < 32 * 1024 * 1024,
+      // Well under the 64 MiB body: it was streamed, not held (the margin absorbs the test process's own growth).
+      peak - rssBefore < 48 * 1024 * 1024,
       `RSS grew by ${Math.round((peak - rssBefore) / 1048576)} MiB`,
     );
   });
