@@ -4,8 +4,30 @@
  * by the server.
  */
 import { CONTENT_TYPES, type ContentRef, type ContentSource, RETENTION_MS } from './content-source';
+import type { FaultCounter } from './counters';
 import { hash32 } from './random';
 import { checkWindow } from './windows';
+
+/** The listing's contentCreated of a badContentCreated blob: month 13, day 45, hour 99. */
+export const BAD_CONTENT_CREATED = '2024-13-45T99:99:99';
+
+/** What IIS answers for a path it has nothing at: HTML, no API error code. */
+export const NOT_FOUND_HTML =
+  '<!DOCTYPE html><html><head><title>404 - File or directory not found.</title></head><body>' +
+  '<h2>404 - File or directory not found.</h2><h3>The resource you are looking for might have been removed, had its ' +
+  'name changed, or is temporarily unavailable.</h3></body></html>';
+
+export function notFoundHtml(): SimResponse {
+  return { status: 404, rawBody: NOT_FOUND_HTML, headers: { 'Content-Type': 'text/html' } };
+}
+
+/** A body too large to hold: `head`, then `padBytes` of whitespace, then `tail`, written in chunks. */
+export interface StreamedBody {
+  head: string;
+  padBytes: number;
+  tail: string;
+  contentLength: boolean;
+}
 
 export interface SimResponse {
   status: number;
@@ -16,6 +38,10 @@ export interface SimResponse {
   /** Error code, for counters. */
   code?: string;
   records?: number;
+  /** Streamed instead of `body`/`rawBody`. */
+  stream?: StreamedBody;
+  /** Fault counters this answer adds to. */
+  faults?: FaultCounter[];
 }
 
 export function apiError(status: number, code: string, message: string): SimResponse {
@@ -27,7 +53,12 @@ export type SubscriptionState = Map<string, { status: 'enabled' | 'disabled'; we
 export interface ApiContext {
   source: ContentSource;
   subscriptions: SubscriptionState;
+  /** `https://<Host the request came in on>`: contentUris and NextPageUris are issued on it, as the service does. */
   apiUrl: string;
+  /** Host of foreign-host contentUris. */
+  foreignHost: string;
+  /** Oversize blobs: the size to exceed, and whether to send Content-Length. */
+  oversize: { bytes: number; contentLength: boolean };
   tenantId: string;
   seed: number;
   pageSize: number;
@@ -160,14 +191,23 @@ export function listContent(ctx: ApiContext): SimResponse {
     });
     headers.NextPageUri = `${ctx.apiUrl}/api/v1.0/${ctx.tenantId}/activity/feed/subscriptions/content?${params.toString()}`;
   }
-  const body = page.map((r) => ({
-    contentType: r.contentType,
-    contentId: r.contentId,
-    contentUri: contentUri(ctx, r.contentId),
-    contentCreated: new Date(r.listedCreated).toISOString(),
-    contentExpiration: new Date(r.contentCreated + RETENTION_MS).toISOString(),
-  }));
-  return { status: 200, body, headers };
+  const faults: FaultCounter[] = [];
+  const body = page.map((r) => {
+    if (r.poison === 'foreignHost') faults.push('foreignHostListed');
+    if (r.poison === 'badContentCreated') faults.push('badContentCreatedListed');
+    return {
+      contentType: r.contentType,
+      contentId: r.contentId,
+      contentUri:
+        r.poison === 'foreignHost'
+          ? contentUri({ ...ctx, apiUrl: `https://${ctx.foreignHost}` }, r.contentId)
+          : contentUri(ctx, r.contentId),
+      contentCreated:
+        r.poison === 'badContentCreated' ? BAD_CONTENT_CREATED : new Date(r.listedCreated).toISOString(),
+      contentExpiration: new Date(r.contentCreated + RETENTION_MS).toISOString(),
+    };
+  });
+  return { status: 200, body, headers, faults };
 }
 
 /** Content ids the simulator could ever have issued (generated or replayed); anything else is AF20052. */
@@ -191,7 +231,26 @@ export function fetchContent(ctx: ApiContext, rawContentId: string): SimResponse
       `Content requested with the key ${contentId} has already expired. Content older than 7 days cannot be retrieved.`,
     );
   }
+  const poison = blob.ref.poison;
+  if (poison === 'notFound' || poison === 'foreignHost')
+    return { ...notFoundHtml(), faults: ['notFoundServed'] };
+  if (poison === 'recovering') {
+    if (ctx.now < (blob.ref.recoversAt ?? Number.POSITIVE_INFINITY))
+      return { ...notFoundHtml(), faults: ['recoveringFailed'] };
+  }
+  const servedFaults: FaultCounter[] = poison === 'recovering' ? ['recoveringServed'] : [];
   const json = JSON.stringify(blob.records);
+  if (poison === 'oversize') {
+    // Valid JSON (whitespace may sit between elements), just larger than any sane cap.
+    const head = json.slice(0, -1);
+    const padBytes = Math.max(0, ctx.oversize.bytes + 1 - Buffer.byteLength(json));
+    return {
+      status: 200,
+      stream: { head, padBytes, tail: ']', contentLength: ctx.oversize.contentLength },
+      records: blob.records.length,
+      faults: ['oversizeServed'],
+    };
+  }
   if (blob.malformed)
     return {
       status: 200,
@@ -199,5 +258,5 @@ export function fetchContent(ctx: ApiContext, rawContentId: string): SimResponse
       records: 0,
       code: 'malformed',
     };
-  return { status: 200, rawBody: json, records: blob.records.length };
+  return { status: 200, rawBody: json, records: blob.records.length, faults: servedFaults };
 }

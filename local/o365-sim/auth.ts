@@ -53,10 +53,15 @@ function decodeJwtPayload(token: string): Record<string, unknown> | undefined {
 export class TokenAuthority {
   private readonly key = randomBytes(32);
 
-  constructor(private readonly creds: Credentials) {}
+  private readonly tenants = new Map<string, Credentials>();
+
+  /** One tenant, or several (a multi-tenant app consented in each; each tenant may have its own credentials). */
+  constructor(creds: Credentials | Credentials[]) {
+    for (const c of Array.isArray(creds) ? creds : [creds]) this.tenants.set(c.tenantId.toLowerCase(), c);
+  }
 
   sameTenant(tenant: string): boolean {
-    return tenant.toLowerCase() === this.creds.tenantId.toLowerCase();
+    return this.tenants.has(tenant.toLowerCase());
   }
 
   /** The discovery document @azure/identity (MSAL) reads before its first token request. */
@@ -99,7 +104,8 @@ export class TokenAuthority {
 
   /** Handles a client-credentials token request (form fields already parsed). */
   issue(tenant: string, form: URLSearchParams, v2: boolean, nowRealMs: number): TokenOutcome {
-    if (!this.sameTenant(tenant)) return { ok: false, failure: this.unknownTenant(tenant) };
+    const creds = this.tenants.get(tenant.toLowerCase());
+    if (!creds) return { ok: false, failure: this.unknownTenant(tenant) };
     if (form.get('grant_type') !== 'client_credentials') {
       return fail(
         400,
@@ -109,7 +115,7 @@ export class TokenAuthority {
       );
     }
     const clientId = form.get('client_id') ?? '';
-    if (clientId.toLowerCase() !== this.creds.clientId.toLowerCase()) {
+    if (clientId.toLowerCase() !== creds.clientId.toLowerCase()) {
       return fail(
         400,
         'unauthorized_client',
@@ -120,7 +126,7 @@ export class TokenAuthority {
     const secret = form.get('client_secret');
     const assertion = form.get('client_assertion');
     if (secret !== null) {
-      if (!equalText(secret, this.creds.clientSecret)) {
+      if (!equalText(secret, creds.clientSecret)) {
         return fail(
           401,
           'invalid_client',
@@ -175,7 +181,7 @@ export class TokenAuthority {
     const now = Math.floor(nowRealMs / 1000);
     const claims: TokenClaims = {
       aud: resource,
-      tid: this.creds.tenantId,
+      tid: creds.tenantId,
       appid: clientId,
       roles: ['ActivityFeed.Read', 'ActivityFeed.ReadDlp', 'ServiceHealth.Read'],
       iat: now,

@@ -24,11 +24,15 @@ async function main(): Promise<void> {
   console.log(`O365 simulator listening (seed ${options.seed ?? 1})
   O365_API_URL=${sim.apiUrl}
   O365_LOGIN_URL=${sim.loginUrl}
-  O365_TENANT_ID=${sim.tenantId}
+  O365_TENANT_ID=${sim.tenants.map((t) => t.tenantId).join(',')}
   O365_CLIENT_ID=${sim.clientId}
   O365_CLIENT_SECRET=${secretFromEnv ? '(the value of your O365_CLIENT_SECRET)' : sim.clientSecret}
   NODE_EXTRA_CA_CERTS=${cert.certPath}   (clients must trust this certificate)
-  admin: GET ${sim.apiUrl}/_sim/counters, GET ${sim.apiUrl}/_sim/ground-truth?from=ISO&to=ISO, POST ${sim.apiUrl}/_sim/faults
+  admin: GET ${sim.apiUrl}/_sim/counters, GET ${sim.apiUrl}/_sim/ground-truth?from=ISO&to=ISO[&tenant=ID], POST ${sim.apiUrl}/_sim/faults[?tenant=ID]${
+    sim.tenants.length > 1
+      ? `\n  tenants: ${sim.tenants.map((t) => `${t.name} ${t.tenantId} (seed ${t.seed})`).join('; ')}`
+      : ''
+  }
 Ctrl+C to stop.`);
   const stop = (): void => {
     void sim.close().then(() => process.exit(0));

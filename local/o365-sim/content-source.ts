@@ -2,6 +2,7 @@
  * What the HTTP layer and the ground truth need from a tenant's content, whether generated or replayed.
  */
 import type { AuditRecord } from './records';
+import type { PoisonKind } from './types';
 
 export const CONTENT_TYPES = [
   'Audit.AzureActiveDirectory',
@@ -23,6 +24,10 @@ export interface ContentRef {
   listedCreated: number;
   /** Not listable before this instant (late listing fault); fetchable from contentCreated on. */
   listableAt: number;
+  /** A blob a consumer cannot (or not yet) obtain; see FaultConfig. */
+  poison?: PoisonKind;
+  /** Recovering poison only: from this instant (simulated) the blob serves normally. */
+  recoversAt?: number;
 }
 
 export interface ContentBlob {

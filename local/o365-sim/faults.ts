@@ -21,7 +21,32 @@ export const DEFAULT_FAULTS: FaultConfig = {
   lateListingMinutes: 120,
   malformedBlobRate: 0,
   requestBudgetPerMinute: 0,
+  notFoundBlobRate: 0,
+  notFoundContentIds: [],
+  foreignHostBlobRate: 0,
+  foreignHostContentIds: [],
+  foreignHost: 'evil.example.net',
+  oversizeBlobRate: 0,
+  oversizeContentIds: [],
+  oversizeBlobBytes: 64 * 1024 * 1024,
+  oversizeContentLength: false,
+  badContentCreatedRate: 0,
+  badContentCreatedContentIds: [],
+  recoveringBlobRate: 0,
+  recoveringContentIds: [],
+  recoverAfterMinutes: 180,
+  protoAlertRate: 0,
+  protoAlertContentIds: [],
 };
+
+/** The blob-level poison rates, in the order one seeded draw is compared against them. */
+export const POISON_RATE_KEYS = [
+  ['notFound', 'notFoundBlobRate', 'notFoundContentIds'],
+  ['foreignHost', 'foreignHostBlobRate', 'foreignHostContentIds'],
+  ['oversize', 'oversizeBlobRate', 'oversizeContentIds'],
+  ['badContentCreated', 'badContentCreatedRate', 'badContentCreatedContentIds'],
+  ['recovering', 'recoveringBlobRate', 'recoveringContentIds'],
+] as const;
 
 const RATE_KEYS = [
   'throttleRate',
@@ -32,7 +57,29 @@ const RATE_KEYS = [
   'duplicateListingRate',
   'lateListingRate',
   'malformedBlobRate',
+  'notFoundBlobRate',
+  'foreignHostBlobRate',
+  'oversizeBlobRate',
+  'badContentCreatedRate',
+  'recoveringBlobRate',
+  'protoAlertRate',
 ] as const;
+
+const ID_LIST_KEYS = [
+  'notFoundContentIds',
+  'foreignHostContentIds',
+  'oversizeContentIds',
+  'badContentCreatedContentIds',
+  'recoveringContentIds',
+  'protoAlertContentIds',
+] as const;
+
+/** The recovery time of a recovering blob created at `contentCreated` (ms). */
+export function recoveryTime(f: FaultConfig, contentCreated: number): number {
+  if (f.recoverAt !== undefined)
+    return typeof f.recoverAt === 'number' ? f.recoverAt : Date.parse(f.recoverAt);
+  return contentCreated + f.recoverAfterMinutes * 60_000;
+}
 
 /** Merges a partial config over `base`, refusing values that would make the simulator lie silently. */
 export function mergeFaults(base: FaultConfig, patch: Partial<FaultConfig>): FaultConfig {
@@ -54,11 +101,33 @@ export function mergeFaults(base: FaultConfig, patch: Partial<FaultConfig>): Fau
     'relistAfterMinutes',
     'lateListingMinutes',
     'requestBudgetPerMinute',
+    'recoverAfterMinutes',
   ] as const) {
     const v = merged[key];
     if (typeof v !== 'number' || !(v >= 0))
       throw new Error(`fault ${key} must be a number >= 0, got ${String(v)}`);
   }
+  const poisonTotal = POISON_RATE_KEYS.reduce((sum, [, rate]) => sum + merged[rate], 0);
+  if (poisonTotal > 1 + 1e-9) {
+    throw new Error(
+      `the poison blob rates (${POISON_RATE_KEYS.map(([, rate]) => rate).join(', ')}) must sum to at most 1, got ${poisonTotal}`,
+    );
+  }
+  for (const key of ID_LIST_KEYS) {
+    const v: unknown = merged[key];
+    if (!Array.isArray(v) || !v.every((id) => typeof id === 'string'))
+      throw new Error(`fault ${key} must be an array of contentIds (strings)`);
+  }
+  if (!(Number.isInteger(merged.oversizeBlobBytes) && merged.oversizeBlobBytes >= 1))
+    throw new Error(
+      `fault oversizeBlobBytes must be a positive integer, got ${String(merged.oversizeBlobBytes)}`,
+    );
+  if (typeof merged.foreignHost !== 'string' || !/^[a-z0-9.-]+(:\d+)?$/i.test(merged.foreignHost))
+    throw new Error(
+      `fault foreignHost must be a host name such as evil.example.net, got ${String(merged.foreignHost)}`,
+    );
+  if (merged.recoverAt !== undefined && !Number.isFinite(recoveryTime(merged, 0)))
+    throw new Error(`fault recoverAt must be a time (ms or ISO), got ${String(merged.recoverAt)}`);
   return merged;
 }
 
@@ -100,37 +169,74 @@ export class FaultDice {
   }
 }
 
-/** Counts API requests per real minute (fixed minute buckets) and refuses those past the budget. */
+/**
+ * Counts one tenant's API requests per real minute (fixed minute buckets) for each PublisherIdentifier, and refuses
+ * those past the budget: the service's quota is per tenant and publisher.
+ */
 export class RequestBudget {
-  private readonly minutes = new Map<number, { requests: number; rejected: number }>();
-  private peak = 0;
+  private readonly publishers = new Map<
+    string,
+    {
+      minutes: Map<number, { requests: number; rejected: number }>;
+      peak: number;
+      accepted: number;
+      rejected: number;
+    }
+  >();
 
   /** Records one request at real time `nowMs`; false when the minute's budget is spent (limit 0 = unlimited). */
-  admit(nowMs: number, limit: number): boolean {
+  admit(nowMs: number, limit: number, publisher = NO_PUBLISHER): boolean {
+    let p = this.publishers.get(publisher);
+    if (!p) {
+      p = { minutes: new Map(), peak: 0, accepted: 0, rejected: 0 };
+      this.publishers.set(publisher, p);
+    }
     const minute = Math.floor(nowMs / 60_000) * 60_000;
-    let bucket = this.minutes.get(minute);
+    let bucket = p.minutes.get(minute);
     if (!bucket) {
       bucket = { requests: 0, rejected: 0 };
-      this.minutes.set(minute, bucket);
-      for (const key of this.minutes.keys()) if (key < minute - 60 * 60_000) this.minutes.delete(key);
+      p.minutes.set(minute, bucket);
+      for (const key of p.minutes.keys()) if (key < minute - 60 * 60_000) p.minutes.delete(key);
     }
     if (limit > 0 && bucket.requests >= limit) {
       bucket.rejected++;
+      p.rejected++;
       return false;
     }
     bucket.requests++;
-    this.peak = Math.max(this.peak, bucket.requests);
+    p.accepted++;
+    p.peak = Math.max(p.peak, bucket.requests);
     return true;
   }
 
-  snapshot(): { perMinute: BudgetMinute[]; peakPerMinute: number } {
-    const perMinute = [...this.minutes.entries()]
+  snapshot(): {
+    perMinute: BudgetMinute[];
+    peakPerMinute: number;
+    byPublisher: Record<string, { peakPerMinute: number; accepted: number; rejected: number }>;
+  } {
+    const minutes = new Map<number, { requests: number; rejected: number }>();
+    const byPublisher: Record<string, { peakPerMinute: number; accepted: number; rejected: number }> = {};
+    let peak = 0;
+    for (const [publisher, p] of this.publishers) {
+      byPublisher[publisher] = { peakPerMinute: p.peak, accepted: p.accepted, rejected: p.rejected };
+      peak = Math.max(peak, p.peak);
+      for (const [minute, b] of p.minutes) {
+        const sum = minutes.get(minute) ?? { requests: 0, rejected: 0 };
+        sum.requests += b.requests;
+        sum.rejected += b.rejected;
+        minutes.set(minute, sum);
+      }
+    }
+    const perMinute = [...minutes.entries()]
       .sort((a, b) => a[0] - b[0])
       .map(([minute, b]) => ({
         minute: new Date(minute).toISOString(),
         requests: b.requests,
         rejected: b.rejected,
       }));
-    return { perMinute, peakPerMinute: this.peak };
+    return { perMinute, peakPerMinute: peak, byPublisher };
   }
 }
+
+/** The budget key of requests that carry no PublisherIdentifier. */
+export const NO_PUBLISHER = '(none)';

@@ -4,6 +4,7 @@
  * the Elastic fixtures do. Every record is rebuilt from (seed, its labels) alone.
  */
 import { type Rng, rngFor } from './random';
+import type { LifecycleMix } from './types';
 
 export const USER_REPORTED_ALERT_NAME = 'Email reported by user as malware or phish';
 export const PROCESSED_STATUSES = [
@@ -98,6 +99,9 @@ export interface PhishLifecycle {
   submissionId: string;
   alertEntityAt: number;
   alertUpdatedAt: number;
+  /** The alert's records are placed in blobs no earlier than this (delayed availability; CreationTime unchanged). */
+  alertAvailableAt?: number;
+  kind: LifecycleKind;
   investigation?: {
     id: string;
     steps: InvestigationStep[];
@@ -112,6 +116,34 @@ export interface LifecycleTiming {
   airStartDelayMinutes: { min: number; max: number };
   airVerdictDelayMinutes: { min: number; max: number };
   uninvestigatedShare: number;
+  lifecycleMix?: LifecycleMix;
+}
+
+export type LifecycleKind = keyof LifecycleMix;
+const LIFECYCLE_KINDS: LifecycleKind[] = [
+  'standard',
+  'terminatedAfterPending',
+  'remediatedBeforeAlertListed',
+];
+/** The end states of an investigation that stops without (further) remediation. */
+export const TERMINAL_STATUSES = [
+  'Terminated By User',
+  'Failed',
+  'Terminated by System',
+  'Terminated by throttling',
+] as const;
+/** Latest a lifecycle's records can fall after its birth, beyond the verdict delay (later update + delayed alert). */
+export const LIFECYCLE_TAIL_MINUTES = 181 + 120;
+
+function lifecycleKind(
+  seed: number,
+  mix: LifecycleMix | undefined,
+  birthHour: number,
+  index: number,
+): LifecycleKind {
+  if (!mix || (mix.terminatedAfterPending <= 0 && mix.remediatedBeforeAlertListed <= 0)) return 'standard';
+  const weights = LIFECYCLE_KINDS.map((k) => mix[k]);
+  return rngFor(seed, 'lifecycle-kind', birthHour, index).weighted(LIFECYCLE_KINDS, weights);
 }
 
 const MINUTE = 60_000;
@@ -148,8 +180,10 @@ export function phishLifecycle(
     submissionId: rng.guid(),
     alertEntityAt: bornAt + rng.int(1, 30) * 1000,
     alertUpdatedAt: 0,
+    kind: lifecycleKind(identity.seed, timing.lifecycleMix, birthHour, index),
   };
-  const investigated = !rng.chance(timing.uninvestigatedShare);
+  // Drawn for every kind, so a standard lifecycle's draws do not depend on the mix.
+  const investigated = !rng.chance(timing.uninvestigatedShare) || lifecycle.kind !== 'standard';
   const startAt =
     bornAt +
     rng.int(timing.airStartDelayMinutes.min, timing.airStartDelayMinutes.max) * MINUTE +
@@ -165,10 +199,24 @@ export function phishLifecycle(
   ];
   if (rng.chance(0.3)) steps.push({ at: Math.floor((startAt + verdictAt) / 2), status: 'Running' });
   const verdict = rng.weighted(VERDICTS, VERDICT_WEIGHTS);
-  steps.push({ at: verdictAt, status: verdict });
-  // An approved pending action later completes: the first processed status stays the verdict.
-  if (verdict === 'Pending Action' && rng.chance(0.5)) {
-    steps.push({ at: verdictAt + rng.int(20, 180) * MINUTE, status: 'Remediated' });
+  if (lifecycle.kind === 'standard') {
+    steps.push({ at: verdictAt, status: verdict });
+    // An approved pending action later completes.
+    if (verdict === 'Pending Action' && rng.chance(0.5)) {
+      steps.push({ at: verdictAt + rng.int(20, 180) * MINUTE, status: 'Remediated' });
+    }
+  } else {
+    const kindRng = rngFor(identity.seed, 'lifecycle-steps', birthHour, index);
+    const endAt = verdictAt + kindRng.int(20, 180) * MINUTE;
+    steps.push({ at: verdictAt, status: 'Pending Action' });
+    if (lifecycle.kind === 'terminatedAfterPending') {
+      steps.push({ at: endAt, status: kindRng.pick(TERMINAL_STATUSES) });
+    } else {
+      steps.push({ at: endAt, status: 'Remediated' });
+      // Into the hour after the Remediated update: a later blob than the one holding it, whatever the blob size.
+      lifecycle.alertAvailableAt =
+        (Math.floor(endAt / 3_600_000) + 1) * 3_600_000 + kindRng.int(1, 30) * MINUTE;
+    }
   }
   lifecycle.alertUpdatedAt = investigated
     ? startAt + rng.int(1, 50) * 1000
@@ -188,10 +236,11 @@ export function phishLifecycle(
 
 /** The record steps of a lifecycle with their times: three alert records, then one per investigation step. */
 export function lifecycleEvents(l: PhishLifecycle): { at: number; step: number }[] {
+  const delayed = l.alertAvailableAt;
   const events = [
-    { at: l.bornAt, step: 0 },
-    { at: l.alertEntityAt, step: 1 },
-    { at: l.alertUpdatedAt, step: 2 },
+    { at: delayed ?? l.bornAt, step: 0 },
+    { at: delayed === undefined ? l.alertEntityAt : delayed + 1, step: 1 },
+    { at: delayed === undefined ? l.alertUpdatedAt : delayed + 2, step: 2 },
   ];
   l.investigation?.steps.forEach((s, i) => events.push({ at: s.at, step: 3 + i }));
   return events;

@@ -17,8 +17,10 @@ import {
   type PhishLifecycle,
   type TenantIdentity,
 } from './records';
+import { POISON_RATE_KEYS, recoveryTime } from './faults';
+import { LIFECYCLE_TAIL_MINUTES } from './records';
 import { draw, rngFor } from './random';
-import type { FaultConfig, TenantProfile } from './types';
+import type { FaultConfig, PoisonKind, TenantProfile } from './types';
 
 const HOUR = 3_600_000;
 const MINUTE = 60_000;
@@ -60,8 +62,12 @@ export function defaultTenantProfile(nowMs: number): TenantProfile {
     uninvestigatedShare: 0.05,
     availabilityDelayMinutes: 20,
     noiseMix: { otherAlerts: 3, otherInvestigations: 3, otherRecordTypes: 4 },
+    lifecycleMix: { standard: 1, terminatedAfterPending: 0, remediatedBeforeAlertListed: 0 },
   };
 }
+
+/** The AlertId given to hostile alerts: a key that breaks plain-object maps. */
+export const HOSTILE_ALERT_ID = '__proto__';
 
 /** Refuses profiles that would generate nonsense (negative volumes, shares outside [0, 1], inverted delay ranges). */
 export function validateTenantProfile(p: TenantProfile): void {
@@ -83,6 +89,13 @@ export function validateTenantProfile(p: TenantProfile): void {
   const mix = p.noiseMix;
   if (![mix.otherAlerts, mix.otherInvestigations, mix.otherRecordTypes].every((w) => w >= 0)) {
     problems.push('noiseMix weights must be >= 0');
+  }
+  const life = p.lifecycleMix;
+  const lifeWeights = [life?.standard, life?.terminatedAfterPending, life?.remediatedBeforeAlertListed];
+  if (!lifeWeights.every((w) => typeof w === 'number' && w >= 0) || !lifeWeights.some((w) => (w ?? 0) > 0)) {
+    problems.push(
+      'lifecycleMix needs weights >= 0 for standard, terminatedAfterPending and remediatedBeforeAlertListed, not all 0',
+    );
   }
   if (problems.length > 0) throw new Error(`O365 simulator tenant profile: ${problems.join('; ')}`);
 }
@@ -107,16 +120,19 @@ export class GeneratedTenant implements ContentSource {
   /** Listing needs only the blobs' references: kept for far more hours than the (heavy) event plans. */
   private readonly refs = new LruCache<number, HourRef[]>(24 * 10);
   private readonly lifecycles = new LruCache<number, PhishLifecycle[]>(96);
+  private readonly hostile = new Map<string, boolean>();
   private readonly spanHours: number;
 
   constructor(
     private readonly identity: TenantIdentity,
     private readonly profile: TenantProfile,
     private faults: FaultConfig,
+    /** Planned records kept in memory (a simulator serving several tenants shares its budget among them). */
+    cachedRecords = 400_000,
   ) {
-    const longest = profile.airVerdictDelayMinutes.max + 181; // + the later Remediated update
+    const longest = profile.airVerdictDelayMinutes.max + LIFECYCLE_TAIL_MINUTES;
     this.spanHours = Math.ceil(longest / 60) + 1;
-    this.plans = new LruCache(Math.max(8, Math.floor(400_000 / Math.max(1, profile.recordsPerHour))));
+    this.plans = new LruCache(Math.max(8, Math.floor(cachedRecords / Math.max(1, profile.recordsPerHour))));
   }
 
   /** Content faults shape the content itself, so new faults mean new plans. */
@@ -124,6 +140,7 @@ export class GeneratedTenant implements ContentSource {
     this.faults = faults;
     this.plans.clear();
     this.refs.clear();
+    this.hostile.clear();
   }
 
   listingEntries(contentType: string, fromMs: number, toMs: number): ContentRef[] {
@@ -192,7 +209,45 @@ export class GeneratedTenant implements ContentSource {
       return noiseRecord(this.identity, s.noiseKind, e.at, Math.floor(e.at / HOUR), s.index);
     const l = this.lifecyclesBornIn(s.birthHour)[s.index];
     if (!l) throw new Error(`no lifecycle ${s.birthHour}.${s.index} (hour ${hour})`);
-    return lifecycleRecord(this.identity, l, s.step);
+    const lifecycle = this.isHostile(l, s.birthHour, s.index) ? { ...l, alertId: HOSTILE_ALERT_ID } : l;
+    return lifecycleRecord(this.identity, lifecycle, s.step);
+  }
+
+  /** Whether the lifecycle's AlertId is `__proto__`: by rate, or because its AlertTriggered record sits in a named blob. */
+  private isHostile(l: PhishLifecycle, birthHour: number, index: number): boolean {
+    const f = this.faults;
+    if (f.protoAlertRate <= 0 && f.protoAlertContentIds.length === 0) return false;
+    const cached = this.hostile.get(l.key);
+    if (cached !== undefined) return cached;
+    let hostile = f.protoAlertRate > 0 && draw(this.identity.seed, 'proto', l.key) < f.protoAlertRate;
+    if (!hostile && f.protoAlertContentIds.length > 0) {
+      const first = lifecycleEvents(l)[0];
+      const blobs = first ? this.plan(Math.floor(first.at / HOUR)) : [];
+      const holder = blobs.find((b) =>
+        b.events.some(
+          (e) =>
+            e.source.kind === 'phish' &&
+            e.source.birthHour === birthHour &&
+            e.source.index === index &&
+            e.source.step === 0,
+        ),
+      );
+      hostile = holder !== undefined && f.protoAlertContentIds.includes(holder.ref.contentId);
+    }
+    this.hostile.set(l.key, hostile);
+    return hostile;
+  }
+
+  /** The poison kind of blob `index` of hour `hour`: explicit contentIds first, then one seeded draw. */
+  private poisonOf(contentId: string, hour: number, index: number): PoisonKind | undefined {
+    const f = this.faults;
+    for (const [kind, , ids] of POISON_RATE_KEYS) if (f[ids].includes(contentId)) return kind;
+    let u = draw(this.identity.seed, 'poison', hour, index);
+    for (const [kind, rate] of POISON_RATE_KEYS) {
+      if (u < f[rate]) return kind;
+      u -= f[rate];
+    }
+    return undefined;
   }
 
   private lifecyclesBornIn(hour: number): PhishLifecycle[] {
@@ -284,17 +339,26 @@ export class GeneratedTenant implements ContentSource {
         f.duplicateRecordRate > 0
           ? previous.filter((_, j) => draw(seed, 'dup', hour, i - 1, j) < f.duplicateRecordRate)
           : [];
+      const contentId = generatedContentId(contentCreated, hour, i);
+      const poison = this.poisonOf(contentId, hour, i);
+      const ref: ContentRef = {
+        contentId,
+        contentType: GENERAL,
+        contentCreated,
+        listedCreated: contentCreated,
+        listableAt: contentCreated + (late ? f.lateListingMinutes * MINUTE : 0),
+      };
+      if (poison) ref.poison = poison;
+      if (poison === 'recovering') ref.recoversAt = recoveryTime(f, contentCreated);
       return {
-        ref: {
-          contentId: generatedContentId(contentCreated, hour, i),
-          contentType: GENERAL,
-          contentCreated,
-          listedCreated: contentCreated,
-          listableAt: contentCreated + (late ? f.lateListingMinutes * MINUTE : 0),
-        },
+        ref,
         relistedCreated: relist ? contentCreated + f.relistAfterMinutes * MINUTE : undefined,
         events: [...own, ...copied],
-        malformed: f.malformedBlobRate > 0 && draw(seed, 'malformed', hour, i) < f.malformedBlobRate,
+        // A poison blob is only poison: never malformed as well, so each fault is observed on its own.
+        malformed:
+          poison === undefined &&
+          f.malformedBlobRate > 0 &&
+          draw(seed, 'malformed', hour, i) < f.malformedBlobRate,
       };
     });
   }

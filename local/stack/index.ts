@@ -12,7 +12,14 @@ import { startAzurite, type RunningAzurite } from '../azurite';
 import { SystemClock, VirtualClock, type Clock } from '../clock';
 import { startHost, type RunningHost } from '../host';
 import { startKustoLocal, type RunningKustoLocal } from '../kusto';
-import { startO365Sim, type FaultConfig, type RunningSim, type TenantProfile } from '../o365-sim';
+import {
+  startO365Sim,
+  tenantsFromSetting,
+  type FaultConfig,
+  type RunningSim,
+  type SimTenantOptions,
+  type TenantProfile,
+} from '../o365-sim';
 // After ../host, which must install its @azure/functions shim before any app module loads.
 import { setNowSource } from '../../src/runtime';
 import { appSettings, isolatedAppEnv, planStandIns, type StandInEndpoints } from './settings';
@@ -39,6 +46,8 @@ export interface StackSimOptions {
   tenant?: Partial<TenantProfile>;
   faults?: Partial<FaultConfig>;
   pageSize?: number;
+  /** Several simulated tenants (then `tenant`/`faults` are their defaults); the app gets them all in O365_TENANT_ID. */
+  tenants?: SimTenantOptions[];
 }
 
 export interface StackOptions {
@@ -148,6 +157,8 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     }
     let sim: RunningSim | undefined;
     if (plan.o365Sim) {
+      // The simulator accepts the app's credentials when the user set them, in every tenant they list.
+      const simTenants = options.sim?.tenants ?? tenantsFromSetting(env.O365_TENANT_ID);
       sim = await startO365Sim({
         port: ports.o365 ?? envPort(env, 'LOCAL_O365_PORT', 8443),
         clock,
@@ -155,13 +166,13 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
         tenant: options.sim?.tenant,
         faults: options.sim?.faults,
         pageSize: options.sim?.pageSize,
-        // The simulator accepts the app's credentials when the user set them (DESIGN §7).
-        tenantId: env.O365_TENANT_ID || undefined,
+        tenants: simTenants,
+        tenantId: simTenants ? undefined : env.O365_TENANT_ID || undefined,
         clientId: env.O365_CLIENT_ID || undefined,
         clientSecret: env.O365_CLIENT_SECRET || undefined,
       });
       started.push(sim);
-      standIns.o365 = sim;
+      standIns.o365 = { ...sim, tenantId: sim.tenants.map((t) => t.tenantId).join(',') };
     }
     let kusto: RunningKustoLocal | undefined;
     if (plan.kusto) {

@@ -7,17 +7,24 @@ type Rec = Record<string, unknown>;
 const FROM = T0 - 24 * HOUR;
 const TO = T0;
 
-async function crawl(
-  h: SimHarness,
-  fromMs: number,
-  toMs: number,
-): Promise<Map<string, { record: Rec; contentId: string }>> {
+interface Served {
+  record: Rec;
+  contentId: string;
+  contentCreated: number;
+}
+
+async function crawl(h: SimHarness, fromMs: number, toMs: number): Promise<Map<string, Served>> {
   const { entries } = await h.listAll(windowQuery(fromMs, toMs));
-  const seen = new Map<string, { record: Rec; contentId: string }>();
+  const seen = new Map<string, Served>();
   for (const e of entries) {
     const r = await h.get(e.contentUri);
     for (const record of r.json<Rec[]>())
-      if (!seen.has(String(record.Id))) seen.set(String(record.Id), { record, contentId: e.contentId });
+      if (!seen.has(String(record.Id)))
+        seen.set(String(record.Id), {
+          record,
+          contentId: e.contentId,
+          contentCreated: Date.parse(e.contentCreated),
+        });
   }
   return seen;
 }
@@ -25,7 +32,7 @@ async function crawl(
 describe('o365-sim ground truth', () => {
   let h: SimHarness;
   let truth: GroundTruth;
-  let served: Map<string, { record: Rec; contentId: string }>;
+  let served: Map<string, Served>;
   before(async () => {
     h = await startHarness({ seed: 11, tenant: { recordsPerHour: 300 } });
     await h.start();
@@ -69,30 +76,46 @@ describe('o365-sim ground truth', () => {
     assert.equal(truth.alerts.length, selectedAlerts.length);
   });
 
-  it('gives each alert the earliest processed status of its investigation as the verdict', () => {
+  it('gives each alert the latest processed status known at the end of its release window, and the first as firstVerdict', () => {
     const processed = new Set<string>(PROCESSED_STATUSES);
-    for (const a of truth.alerts) {
-      assert.ok(processed.has(a.verdict), a.verdict);
-      assert.match(a.investigationId, /^urn:SubmissionInvestigation:[0-9a-f]{32}$/);
-      const records = [...served.values()]
-        .map((s) => s.record)
-        .filter((r) => r.InvestigationId === a.investigationId && processed.has(String(r.Status)))
-        .sort(
-          (x, y) =>
-            String(x.CreationTime).localeCompare(String(y.CreationTime)) ||
-            String(x.Id).localeCompare(String(y.Id)),
-        );
-      assert.equal(records[0]?.Status, a.verdict);
+    const windowEnd = (t: number): number => (Math.floor(t / HOUR) + 1) * HOUR;
+    const refsByAlert = new Map<string, Served[]>();
+    for (const s of served.values()) {
+      if (s.record.RecordType !== 64 || !processed.has(String(s.record.Status))) continue;
+      const data = JSON.parse(String(s.record.Data)) as Rec;
+      const related = ((s.record.Actions as { RelatedAlertIds: string[] }[] | undefined) ?? []).flatMap(
+        (x) => x.RelatedAlertIds,
+      );
+      for (const id of new Set([data.ProviderAlertId, ...related]))
+        if (typeof id === 'string') refsByAlert.set(id, [...(refsByAlert.get(id) ?? []), s]);
     }
-    // A Pending Action later remediated keeps Pending Action as its verdict.
-    const laterRemediated = truth.alerts.filter(
-      (a) =>
-        a.verdict === 'Pending Action' &&
-        [...served.values()].some(
-          (s) => s.record.InvestigationId === a.investigationId && s.record.Status === 'Remediated',
-        ),
+    for (const a of truth.alerts) {
+      const alert = served.get(a.alertRecordId);
+      assert.ok(alert);
+      const refs = (refsByAlert.get(a.alertId) ?? []).sort(
+        (x, y) =>
+          String(x.record.LastUpdateTimeUtc).localeCompare(String(y.record.LastUpdateTimeUtc)) ||
+          String(x.record.Id).localeCompare(String(y.record.Id)),
+      );
+      const release = windowEnd(
+        Math.max(alert.contentCreated, Math.min(...refs.map((r) => r.contentCreated))),
+      );
+      const known = refs.filter((r) => r.contentCreated < release);
+      assert.equal(a.verdict, known[known.length - 1]?.record.Status, `verdict of ${a.alertRecordId}`);
+      assert.equal(a.firstVerdict, refs[0]?.record.Status);
+      assert.equal(a.latestVerdict, refs[refs.length - 1]?.record.Status);
+      assert.equal(a.releasedInWindowEnd, new Date(release).toISOString());
+      assert.match(a.investigationId, /^urn:SubmissionInvestigation:[0-9a-f]{32}$/);
+    }
+    // Pending Action then Remediated: within the release window the row says Remediated, later it stays Pending Action.
+    const remediatedInTime = truth.alerts.filter(
+      (a) => a.firstVerdict === 'Pending Action' && a.verdict === 'Remediated',
     );
-    assert.ok(laterRemediated.length > 0);
+    const remediatedLater = truth.alerts.filter(
+      (a) => a.verdict === 'Pending Action' && a.latestVerdict === 'Remediated',
+    );
+    assert.ok(remediatedInTime.length > 0, 'some alerts are released after their Remediated update');
+    assert.ok(remediatedLater.length > 0, 'some alerts are released before their Remediated update');
   });
 
   it('has lifecycles that cross blobs, links through actions only, and processed noise that is not selected', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DEMO_CREDENTIALS, startO365Sim } from '../../../local/o365-sim';
+import { DEMO_CREDENTIALS, startO365Sim, tenantsFromSetting } from '../../../local/o365-sim';
 
 describe('o365-sim options', () => {
   it('refuses nonsense volumes, shares, delays and fault rates with the reason', async () => {
@@ -39,5 +39,24 @@ describe('o365-sim options', () => {
         else process.env[key] = saved[key];
       }
     }
+  });
+
+  it('serves one tenant named tenant-1 when no tenant list is given', async () => {
+    const single = await startO365Sim({ port: 0, seed: 4, tenantId: DEMO_CREDENTIALS.tenantId });
+    await single.close();
+    assert.deepEqual(single.tenants, [{ tenantId: DEMO_CREDENTIALS.tenantId, name: 'tenant-1', seed: 4 }]);
+    assert.equal(single.tenant(DEMO_CREDENTIALS.tenantId).seed, 4);
+  });
+
+  it('reads several tenants from a comma-separated O365_TENANT_ID, one tenant as no list', () => {
+    assert.deepEqual(
+      tenantsFromSetting(' 11111111-1111-4111-8111-111111111111 ,22222222-2222-4222-8222-222222222222,'),
+      [
+        { tenantId: '11111111-1111-4111-8111-111111111111' },
+        { tenantId: '22222222-2222-4222-8222-222222222222' },
+      ],
+    );
+    assert.equal(tenantsFromSetting('11111111-1111-4111-8111-111111111111'), undefined);
+    assert.equal(tenantsFromSetting(undefined), undefined);
   });
 });

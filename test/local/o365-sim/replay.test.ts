@@ -67,14 +67,24 @@ describe('o365-sim replay mode', () => {
   it('computes the ground truth of the replayed content', () => {
     const truth = h.sim.groundTruth(T0 - DAY, T0 + HOUR);
     assert.deepEqual(truth.ids, [alert.Id, investigation.Id].sort());
-    assert.deepEqual(truth.alerts, [
-      {
-        alertRecordId: alert.Id,
-        alertId: ALERT_ID,
-        investigationId: investigation.InvestigationId,
-        verdict: 'Remediated',
-      },
-    ]);
+    assert.deepEqual(
+      truth.alerts.map((a) => ({
+        alertRecordId: a.alertRecordId,
+        alertId: a.alertId,
+        investigationId: a.investigationId,
+        verdict: a.verdict,
+        firstVerdict: a.firstVerdict,
+      })),
+      [
+        {
+          alertRecordId: alert.Id,
+          alertId: ALERT_ID,
+          investigationId: investigation.InvestigationId,
+          verdict: 'Remediated',
+          firstVerdict: 'Remediated',
+        },
+      ],
+    );
     assert.equal(truth.malformedContentIds.length, 1);
   });
 
