@@ -98,7 +98,8 @@ export function fetchContentActivity(deps: {
       const kind = blobFailureKind(e);
       if (kind === 'expired' || kind === 'notFound') {
         // Reported as today (expired/missing content); a parked blob that ends this way leaves the set.
-        if (content.retry) await (await deps.state()).unparkBlob(loopId, content.contentType, content.contentId);
+        if (content.retry)
+          await (await deps.state()).unparkBlob(loopId, content.contentType, content.contentId);
         return { ...base, outcome: kind, reason: messageOf(e) };
       }
       if (kind === 'tenant') throw e;
@@ -166,7 +167,9 @@ export function fetchContentActivity(deps: {
  * history without the field), the window end + 7 days — the window end is when the blob was listed, in data time.
  */
 export function giveUpTime(content: ContentToFetch, windowEnd: string): string {
-  const listed = content.contentExpiration ? DateTime.fromISO(content.contentExpiration, { zone: 'utc' }) : null;
+  const listed = content.contentExpiration
+    ? DateTime.fromISO(content.contentExpiration, { zone: 'utc' })
+    : null;
   if (content.invalid === undefined && listed?.isValid) return listed.toISO() ?? content.contentExpiration!;
   const created = DateTime.fromISO(content.contentCreated, { zone: 'utc' });
   const base =
@@ -175,8 +178,6 @@ export function giveUpTime(content: ContentToFetch, windowEnd: string): string {
 }
 
 /** The parking error of a listing reference with impossible dates (undefined for a usable one). */
-export function invalidReferenceReason(
-  ref: Parameters<typeof checkContentReference>[0],
-): string | undefined {
+export function invalidReferenceReason(ref: Parameters<typeof checkContentReference>[0]): string | undefined {
   return ref.invalid ?? checkContentReference(ref)?.message;
 }

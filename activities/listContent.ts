@@ -100,7 +100,9 @@ export function listContentActivity(deps: {
     }
     const parkedHere = input.skipKnown
       ? new Set<string>()
-      : new Set((await (await deps.state()).readParkedSet(loopId, input.contentType)).blobs.map((b) => b.contentId));
+      : new Set(
+          (await (await deps.state()).readParkedSet(loopId, input.contentType)).blobs.map((b) => b.contentId),
+        );
     const listedParked: ContentToFetch[] = [];
     let alreadyProcessed = 0;
     let lateContent = 0;

@@ -17,6 +17,8 @@ import {
   stopPipeline,
 } from './functions/pipeline';
 import { dashboardPage } from './functions/dashboard';
+import { retryParked } from './functions/parked';
+import { VERIFY_INGESTIONS_SCHEDULE, verifyIngestionsTimer } from './functions/verify-ingestions';
 import { PURGE_SCHEDULE, purgeHistory } from './functions/purge';
 import { OrchestratorNames } from './pipeline/model';
 import { getConfig, getKustoSink, getO365Client, getRules, getState, resetRuntime } from './runtime';
@@ -49,6 +51,7 @@ const routes = [
   { name: 'pipelineRewind', route: 'pipeline/rewind', method: 'POST', handler: rewindPipeline },
   { name: 'pipelineWindows', route: 'pipeline/windows', method: 'GET', handler: listWindows },
   { name: 'pipelineDashboard', route: 'pipeline/dashboard', method: 'GET', handler: dashboardPage },
+  { name: 'pipelineParkedRetry', route: 'pipeline/parked/retry', method: 'POST', handler: retryParked },
 ] as const;
 for (const r of routes) {
   app.http(r.name, {
@@ -64,4 +67,9 @@ app.timer('purgeHistory', {
   schedule: PURGE_SCHEDULE,
   extraInputs: [client],
   handler: purgeHistory,
+});
+
+app.timer('verifyIngestions', {
+  schedule: VERIFY_INGESTIONS_SCHEDULE,
+  handler: verifyIngestionsTimer,
 });

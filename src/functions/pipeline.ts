@@ -19,6 +19,7 @@ import type { PipelineState } from '../pipeline/state';
 import { MINUTE_MS, isoOf } from '../pipeline/windows';
 import { getConfig, getO365Client, getState, now } from '../runtime';
 import { BadRequest, isNotFound, json, problem, readBody, readQuery } from './http';
+import { parkedStatus, windowFindings } from './parked';
 import { parseRewindBody, parseStartBody, parseWindowsQuery } from './requests';
 
 const ACTIVE = new Set(['Running', 'Pending', 'ContinuedAsNew', 'Suspended']);
@@ -155,11 +156,12 @@ export async function listWindows(request: HttpRequest): Promise<HttpResponseIni
   try {
     const query = parseWindowsQuery(request, now(), getConfig());
     const state = await getState();
+    const findings = await windowFindings(state, PIPELINE_INSTANCE_ID);
     const windows = [];
     for (const contentType of query.contentTypes) {
       for (const entry of await state.readLedger(contentType, query.fromMs, query.toMs)) {
         const { contentIds, liveContentIds: _live, ...rest } = entry;
-        windows.push({ ...rest, blobs: contentIds.length });
+        windows.push({ ...rest, blobs: contentIds.length, ...findings(contentType, entry.windowStart) });
       }
     }
     return json(200, { from: isoOf(query.fromMs), to: isoOf(query.toMs), windows });
@@ -183,6 +185,7 @@ export async function pipelineStatus(
       (c) => c.stats(),
       () => undefined,
     );
+    const { dataLoss: blobLoss, ...parked } = await parkedStatus(state, PIPELINE_INSTANCE_ID, now());
     return json(200, {
       instanceId: PIPELINE_INSTANCE_ID,
       runtimeStatus: instance?.runtimeStatus ?? 'NotStarted',
@@ -193,6 +196,8 @@ export async function pipelineStatus(
         ? Math.max(0, Math.round((now() - Date.parse(checkpoint.nextStart)) / MINUTE_MS))
         : null,
       recentWindows: checkpoint ? await recentLedger(state, checkpoint, getConfig()) : [],
+      ...parked,
+      dataLoss: [...(checkpoint?.dataLoss ?? []), ...blobLoss],
       faults: o365
         ? {
             requests: o365.requests,

@@ -9,13 +9,7 @@
  */
 import { DateTime } from 'luxon';
 import type { CorrelationState } from '../alerts';
-import {
-  ConcurrencyError,
-  documentNames,
-  nameSegment,
-  type ArchiveStore,
-  type ContentRef,
-} from '../archive';
+import { ConcurrencyError, documentNames, nameSegment, type ArchiveStore, type ContentRef } from '../archive';
 import type { AlertRow } from '../kusto/schema';
 import type {
   Checkpoint,
@@ -608,11 +602,14 @@ export class PipelineState {
     sourceId: string,
     change: (batch: IngestionBatch) => IngestionBatch,
   ): Promise<IngestionBatch | undefined> {
-    return this.update<IngestionBatch, IngestionBatch | undefined>(ingestionBatchName(sourceId), (current) => {
-      if (!current) return { result: undefined };
-      const next = change(current);
-      return { value: next, result: next };
-    });
+    return this.update<IngestionBatch, IngestionBatch | undefined>(
+      ingestionBatchName(sourceId),
+      (current) => {
+        if (!current) return { result: undefined };
+        const next = change(current);
+        return { value: next, result: next };
+      },
+    );
   }
 
   async ingestionBatches(): Promise<IngestionBatch[]> {
@@ -635,7 +632,8 @@ export class PipelineState {
    * rewind must be able to send them again.
    */
   async forgetQueuedBatch(queuedDocument: string): Promise<void> {
-    if (!queuedDocument.startsWith(QUEUED_PREFIX)) throw new Error(`${queuedDocument} is not a queued-batch document`);
+    if (!queuedDocument.startsWith(QUEUED_PREFIX))
+      throw new Error(`${queuedDocument} is not a queued-batch document`);
     await this.archive.deleteDocument(queuedDocument);
   }
 }
