@@ -108,10 +108,11 @@ export function fetchContentActivity(deps: {
 
     const state = await deps.state();
     await state.archiveRaw(content, text);
-    // Only the live loop's own retry removes a parked blob: a rewind's success feeds the rewind's pending store, and
-    // the live loop still needs the blob for its own.
+    // Only the live loop's own retry recovers a parked blob: a rewind's success feeds the rewind's pending store,
+    // and the live loop still needs the blob for its own. It leaves the set when this window is recorded done.
     const recovered =
-      content.retry === true && (await state.unparkBlob(loopId, content.contentType, content.contentId));
+      content.retry === true &&
+      (await state.markRecovered(loopId, content.contentType, content.contentId, input.windowKey));
     if (recovered) base.recovered = true;
 
     let selection;

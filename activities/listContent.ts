@@ -96,6 +96,7 @@ export function listContentActivity(deps: {
         contentCreated: blob.contentCreated,
         contentExpiration: blob.contentExpiration,
         retry: true,
+        ...(blob.invalid !== undefined ? { invalid: blob.invalid } : {}),
       });
     }
     const parkedHere = input.skipKnown

@@ -91,6 +91,7 @@ export function* processWindow(ctx: OrchestrationContext): Generator<Task, Proce
       counts,
     },
     ...dataLossOf(input.dataLoss, listed.givenUp),
+    ...(input.kind === 'live' ? { parkedLoopId: parkedSetOf(input) } : {}),
   });
   return { ...windowOf(input), counts, pendingAlerts: correlated.pendingAlerts };
 }

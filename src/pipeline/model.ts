@@ -139,6 +139,11 @@ export interface WindowRecord {
   run: LedgerRun;
   contentIds: string[];
   dataLoss?: DataLossRange[];
+  /**
+   * The live loop whose parked set this run retried: once the run is done (its rows ingested), the blobs it
+   * recovered leave the set. Absent for rewinds and failed runs.
+   */
+  parkedLoopId?: string;
 }
 
 /** A content blob to fetch (the API's reference, without its expiration). */
@@ -181,6 +186,13 @@ export interface ParkedBlob {
   windowKey: string;
   /** Set by POST /api/pipeline/parked/retry: the next window takes it before any other parked blob. */
   retryRequestedAt?: string;
+  /** The listing reference's dates are impossible: retries re-park it without a fetch until it is given up. */
+  invalid?: string;
+  /**
+   * The window that fetched it successfully on a retry. It leaves the set only when that window is done (recorded),
+   * so a window that fails after the fetch retries it again rather than losing it.
+   */
+  recoveredIn?: string;
 }
 
 /** A parked blob given up at its expiration: one entry per blob, whatever the retries of the window that gave it up. */

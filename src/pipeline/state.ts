@@ -187,6 +187,7 @@ export function parkInSet(
       kind: req.kind,
     };
     delete updated.retryRequestedAt;
+    delete updated.recoveredIn;
     return {
       doc: { ...doc, blobs: doc.blobs.map((b) => (b.contentId === id ? updated : b)) },
       outcome: 'attempted',
@@ -204,8 +205,14 @@ export function parkInSet(
     lastError: req.error,
     kind: req.kind,
     windowKey: req.windowKey,
+    ...(req.content.invalid !== undefined ? { invalid: req.content.invalid } : {}),
   };
   return { doc: { ...doc, blobs: [...doc.blobs, entry] }, outcome: 'parked' };
+}
+
+/** Recovered in a window not yet done first (that window's retry must fold it in again), then operator requests. */
+function priority(blob: ParkedBlob): number {
+  return blob.recoveredIn !== undefined ? 2 : blob.retryRequestedAt !== undefined ? 1 : 0;
 }
 
 /** Expiration time in ms; an unparseable one counts as already expired (nothing computed from it can be trusted). */
@@ -216,7 +223,8 @@ function expiryMs(blob: Pick<ParkedBlob, 'contentExpiration'>): number {
 
 /**
  * Gives up the blobs whose expiration has passed (moved to `lost`, recording `windowKey`) and picks the blobs to
- * retry now: those an operator asked for first, then nearest expiration first, at most `max`. Pure and idempotent:
+ * retry now: those recovered by a window not yet done, then those an operator asked for, then nearest expiration
+ * first, at most `max`. Pure and idempotent:
  * a repeat with the same `windowKey` gives up nothing new and reports the same given-up entries.
  */
 export function takeDueFromSet(
@@ -248,9 +256,7 @@ export function takeDueFromSet(
   const due = [...keep]
     .sort(
       (a, b) =>
-        Number(b.retryRequestedAt !== undefined) - Number(a.retryRequestedAt !== undefined) ||
-        expiryMs(a) - expiryMs(b) ||
-        a.contentId.localeCompare(b.contentId),
+        priority(b) - priority(a) || expiryMs(a) - expiryMs(b) || a.contentId.localeCompare(b.contentId),
     )
     .slice(0, Math.max(0, max));
   return {
@@ -367,6 +373,9 @@ export class PipelineState {
 
   /** Folds one run of a window into its ledger entry (state/ledger/<contentType>/<day>/<windowStart>.json). */
   async recordWindow(record: WindowRecord): Promise<{ name: string; runs: number }> {
+    if (record.parkedLoopId && record.run.status === 'done') {
+      await this.settleRecovered(record.parkedLoopId, record.contentType, record.contentIds);
+    }
     const name = documentNames.ledger(record.contentType, record.windowStart);
     for (let attempt = 1; ; attempt++) {
       const current = await this.archive.readJson<LedgerEntry>(name);
@@ -517,7 +526,36 @@ export class PipelineState {
     );
   }
 
-  /** Removes a recovered blob from the set; true when it was parked. */
+  /**
+   * Notes that a retry of a parked blob succeeded in `windowKey`; true when it was parked. The entry stays until that
+   * window is recorded done ({@link recordWindow} with `parkedLoopId`).
+   */
+  markRecovered(loopId: string, contentType: string, contentId: string, windowKey: string): Promise<boolean> {
+    return this.update<ParkedSetDocument, boolean>(parkedSetName(loopId, contentType), (current) => {
+      const entry = current?.blobs.find((b) => b.contentId === contentId);
+      if (!current || !entry) return { result: false };
+      if (entry.recoveredIn === windowKey) return { result: true };
+      return {
+        value: {
+          ...current,
+          blobs: current.blobs.map((b) => (b.contentId === contentId ? { ...b, recoveredIn: windowKey } : b)),
+        },
+        result: true,
+      };
+    });
+  }
+
+  /** Removes the blobs recovered by a window now done. Returns how many left the set. */
+  async settleRecovered(loopId: string, contentType: string, contentIds: string[]): Promise<number> {
+    const ids = new Set(contentIds);
+    return this.update<ParkedSetDocument, number>(parkedSetName(loopId, contentType), (current) => {
+      const keep = current?.blobs.filter((b) => !(b.recoveredIn !== undefined && ids.has(b.contentId)));
+      if (!current || !keep || keep.length === current.blobs.length) return { result: 0 };
+      return { value: { ...current, blobs: keep }, result: current.blobs.length - keep.length };
+    });
+  }
+
+  /** Removes a blob from the set (it ended as expired or missing content); true when it was parked. */
   unparkBlob(loopId: string, contentType: string, contentId: string): Promise<boolean> {
     return this.update<ParkedSetDocument, boolean>(parkedSetName(loopId, contentType), (current) => {
       if (!current?.blobs.some((b) => b.contentId === contentId)) return { result: false };

@@ -239,7 +239,14 @@ describe('parked set in PipelineState', () => {
       due.map((b) => b.contentId),
       ['a', 'b'],
     );
-    assert.equal(await state.unparkBlob('loop', 'Audit.General', 'a'), true);
+    assert.equal(await state.markRecovered('loop', 'Audit.General', 'a', 'w1'), true);
+    // Until its window is recorded done, the recovered blob stays (and comes first), so a failed window retries it.
+    const again = await state.takeDueParked('loop', 'Audit.General', T0, 'w1', 1);
+    assert.deepEqual(
+      again.due.map((b) => b.contentId),
+      ['a'],
+    );
+    assert.equal(await state.settleRecovered('loop', 'Audit.General', ['a', 'b']), 1, 'b was not recovered');
     assert.equal(await state.unparkBlob('loop', 'Audit.General', 'a'), false);
     const sets = await state.parkedSets('loop');
     assert.deepEqual(
