@@ -175,4 +175,34 @@ describe('poison blobs are parked, retried and given up without stopping the loo
       .filter((d) => d.contentId === poison.notFound);
     assert.equal(ledgerLoss.length, 1, 'one ledger entry names it');
   });
+
+  it('retries parked blobs on demand: marks them for the next window and says which ids are not parked', async () => {
+    const id = poison.oversize;
+    const reply = await p.call('POST', '/api/pipeline/parked/retry', {
+      contentIds: [id, 'not-a-parked-blob'],
+    });
+    assert.equal(reply.status, 202, JSON.stringify(reply.body));
+    const body = reply.body as { marked: string[]; notParked?: string[] };
+    assert.deepEqual(body.marked, [id]);
+    assert.deepEqual(body.notParked, ['not-a-parked-blob']);
+    const before = (await p.status()) as Status;
+    const marked = before.parked.blobs.find((b) => b.contentId === id) as {
+      attempts: number;
+      retryRequestedAt?: string;
+    };
+    assert.ok(marked.retryRequestedAt, 'marked as asked for');
+    const attemptsBefore = marked.attempts;
+    await p.driveUntil(p.t0 + 6 * HOUR);
+    const after = (await p.status()) as Status;
+    const entry = after.parked.blobs.find((b) => b.contentId === id)!;
+    assert.ok(entry.attempts > attemptsBefore, 'retried by the next window');
+    assert.equal(
+      (entry as { retryRequestedAt?: string }).retryRequestedAt,
+      undefined,
+      'the request was served',
+    );
+    const bad = await p.call('POST', '/api/pipeline/parked/retry', { contentType: 'Audit.Nothing' });
+    assert.equal(bad.status, 400);
+    assert.match(JSON.stringify(bad.body), /configured content types/);
+  });
 });
