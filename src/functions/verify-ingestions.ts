@@ -43,6 +43,8 @@ export interface IngestionReportLike {
 export interface ReportingSink {
   drainIngestionReports?(max?: number): Promise<IngestionReportLike[]>;
   ingestRows(rows: AlertRow[], tag: string): Promise<{ mode: string; rows: number }>;
+  /** Record Ids already queryable in the table (resolves a failed batch whose rows a rewind landed). */
+  existingIds?(ids: string[]): Promise<Set<string>>;
 }
 
 export interface VerifySummary {
@@ -52,6 +54,8 @@ export interface VerifySummary {
   resent: number;
   /** Reports of batches this app did not record (e.g. telemetry). */
   unknown: number;
+  /** Failed batches whose rows are all in the table now (a rewind sent them again). */
+  resolved: number;
   pruned: number;
 }
 
@@ -66,7 +70,15 @@ export async function verifyIngestions(
   sink: ReportingSink,
   nowMs: number,
 ): Promise<VerifySummary> {
-  const summary: VerifySummary = { reports: 0, succeeded: 0, failed: 0, resent: 0, unknown: 0, pruned: 0 };
+  const summary: VerifySummary = {
+    reports: 0,
+    succeeded: 0,
+    failed: 0,
+    resent: 0,
+    unknown: 0,
+    resolved: 0,
+    pruned: 0,
+  };
   if (!sink.drainIngestionReports) return summary;
   const reports = await sink.drainIngestionReports();
   summary.reports = reports.length;
@@ -78,8 +90,36 @@ export async function verifyIngestions(
     }
     await settleBatch(state, sink, batch, report, summary);
   }
+  summary.resolved = await resolveLanded(state, sink, nowMs);
   summary.pruned = await state.pruneIngestionBatches(nowMs - KEEP_SUCCEEDED.toMillis());
   return summary;
+}
+
+/** Failed batches checked per run: a long list of failures costs a few queries a minute, not one per batch. */
+const MAX_RESOLVE_CHECKS = 20;
+
+/**
+ * A failed batch stays reported until its rows are in the table: a rewind with the same rows replaces its document
+ * (same tag, same source id); a rewind whose rows differ lands them under another batch, found here by Id.
+ */
+async function resolveLanded(state: PipelineState, sink: ReportingSink, nowMs: number): Promise<number> {
+  if (!sink.existingIds) return 0;
+  const failed = (await state.ingestionBatches())
+    .filter((b) => b.status === 'failed')
+    .slice(0, MAX_RESOLVE_CHECKS);
+  let resolved = 0;
+  for (const batch of failed) {
+    const present = await sink.existingIds(batch.ids);
+    if (!batch.ids.every((id) => present.has(id))) continue;
+    await state.updateIngestionBatch(batch.sourceId, (b) => ({
+      ...b,
+      status: 'succeeded',
+      reportedAt: isoOf(nowMs),
+      error: `${b.error ?? ''} (resolved: every row is in the table now)`,
+    }));
+    resolved++;
+  }
+  return resolved;
 }
 
 async function settleBatch(
