@@ -84,6 +84,10 @@ export interface Config {
     ingestionMode: IngestionMode;
     /** Managed identity client id for Kusto (user-assigned); undefined = the default credential chain. */
     managedIdentityClientId?: string;
+    /** One row per window run (KUSTO_TELEMETRY_TABLE); undefined = O365PipelineRuns. */
+    telemetryTable?: string;
+    /** Ingestion batching time of both tables, in seconds (KUSTO_BATCHING_SECONDS); undefined = 30. */
+    batchingSeconds?: number;
   };
   storage: {
     /** Connection string, or undefined when identity-based (AzureWebJobsStorage__accountName / __blobServiceUri). */
@@ -176,6 +180,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const table = get('KUSTO_TABLE') ?? 'O365SecurityAlerts';
   if (!/^[A-Za-z_][A-Za-z0-9_]{0,1023}$/.test(table))
     problems.push(`KUSTO_TABLE must be a plain Kusto table name (letters, digits, _), got "${table}".`);
+  const telemetryTable = get('KUSTO_TELEMETRY_TABLE') ?? 'O365PipelineRuns';
+  if (!/^[A-Za-z_][A-Za-z0-9_]{0,1023}$/.test(telemetryTable))
+    problems.push(
+      `KUSTO_TELEMETRY_TABLE must be a plain Kusto table name (letters, digits, _), got "${telemetryTable}".`,
+    );
+  else if (telemetryTable === table)
+    problems.push(`KUSTO_TELEMETRY_TABLE must differ from KUSTO_TABLE (both are "${table}").`);
+  // The service refuses a batching time under 10 seconds; above its own default (5 minutes) nothing is gained.
+  const batchingSeconds = int('KUSTO_BATCHING_SECONDS', 30, 10, 300);
 
   const connectionString = get('AzureWebJobsStorage');
   const blobServiceUrl =
@@ -212,6 +225,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       table,
       ingestionMode: ingestionMode as IngestionMode,
       managedIdentityClientId: get('KUSTO_MANAGED_IDENTITY_CLIENT_ID'),
+      telemetryTable,
+      batchingSeconds,
     },
     storage: { connectionString, blobServiceUrl, archiveContainer },
     pipeline: {

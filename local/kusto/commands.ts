@@ -19,7 +19,7 @@ import {
   type SyntaxNode,
   textOf,
 } from './syntax';
-import { type Column, DOTNET_TYPE, type KustoType, parseKustoType } from './types';
+import { type Column, DOTNET_TYPE, type KustoType, parseKustoType, parseTimespan } from './types';
 
 /** Where queued ingestion lives (Azurite), as `.get ingestion resources` reports it. */
 export interface IngestionResources {
@@ -351,6 +351,81 @@ function showStreamingPolicy(command: ParsedCommand, ctx: CommandContext): Resul
   return streamingPolicyTable(table);
 }
 
+/** The service default when a table has no batching policy of its own. */
+const DEFAULT_BATCHING_POLICY = {
+  MaximumBatchingTimeSpan: '00:05:00',
+  MaximumNumberOfItems: 500,
+  MaximumRawDataSizeMB: 1024,
+};
+const MIN_BATCHING_MS = 10_000;
+
+function batchingPolicyTable(table: TableInfo): ResultTable {
+  return {
+    columns: [col('PolicyName'), col('EntityName'), col('Policy'), col('ChildEntities'), col('EntityType')],
+    rows: [
+      [
+        'IngestionBatchingPolicy',
+        `[${table.database}].[${table.name}]`,
+        table.batchingPolicy ?? JSON.stringify(DEFAULT_BATCHING_POLICY),
+        '',
+        'Table',
+      ],
+    ],
+  };
+}
+
+/** `.alter table T policy ingestionbatching '{...}'`: stored (unset fields take the service defaults), not enforced. */
+function alterBatchingPolicy(command: ParsedCommand, ctx: CommandContext): ResultTable {
+  const table = requireTable(ctx, tableName(command));
+  authorize(ctx.principal, 'admin', 'Alter table policy', ctx.database);
+  const policyJson = descendants(command.body)
+    .map((n) => stringLiteral(n))
+    .find((text) => text !== undefined);
+  let policy: Record<string, unknown>;
+  try {
+    policy = JSON.parse(policyJson ?? '') as Record<string, unknown>;
+    if (!policy || typeof policy !== 'object' || Array.isArray(policy)) throw new Error('not an object');
+  } catch {
+    throw syntaxError('expected the ingestion batching policy as a JSON object string.');
+  }
+  const merged = { ...DEFAULT_BATCHING_POLICY, ...policy };
+  const span = parseTimespan(merged.MaximumBatchingTimeSpan);
+  if (span === null || span < MIN_BATCHING_MS)
+    throw badRequest(
+      `Ingestion batching policy: MaximumBatchingTimeSpan must be a timespan of at least 00:00:10, got '${String(merged.MaximumBatchingTimeSpan)}'.`,
+    );
+  ctx.store.setBatchingPolicy(ctx.database, table.name, JSON.stringify(merged));
+  return batchingPolicyTable(requireTable(ctx, table.name));
+}
+
+function showBatchingPolicy(command: ParsedCommand, ctx: CommandContext): ResultTable {
+  const table = requireTable(ctx, tableName(command));
+  authorize(ctx.principal, 'read', 'Show table policy', ctx.database);
+  return batchingPolicyTable(table);
+}
+
+function dropMapping(command: ParsedCommand, ctx: CommandContext): ResultTable {
+  const table = requireTable(ctx, tableName(command));
+  authorize(ctx.principal, 'admin', 'Drop ingestion mapping', ctx.database);
+  const [name] = commandStrings(command);
+  if (!name) throw syntaxError('expected the mapping name as a string literal.');
+  if (!ctx.store.dropMapping(ctx.database, table.name, 'Json', name))
+    throw entityNotFound('Mapping', name, ctx.database);
+  return mappingTable(ctx.store.listMappings(ctx.database, table.name));
+}
+
+/** `.alter column T.C type=t`: existing values are kept and read as the new type. */
+function alterColumnType(command: ParsedCommand, ctx: CommandContext): ResultTable {
+  authorize(ctx.principal, 'admin', 'Alter column type', ctx.database);
+  const names = descendants(command.body)
+    .filter((n) => kindOf(n) === 'NameReference')
+    .map((n) => nameOf(n)!);
+  const typeNode = descendants(command.body).find((n) => kindOf(n) === 'PrimitiveTypeExpression');
+  const type = typeNode ? parseKustoType(textOf(command.code, typeNode)) : undefined;
+  if (names.length !== 2 || !type) throw syntaxError('expected .alter column Table.Column type=<type>.');
+  return tableSchemaTable(ctx.store.alterColumnType(ctx.database, names[0]!, names[1]!, type));
+}
+
 function createOrAlterFunction(command: ParsedCommand, ctx: CommandContext): ResultTable {
   authorize(ctx.principal, 'admin', 'Create function', ctx.database);
   const nodes = descendants(command.body);
@@ -441,6 +516,10 @@ const HANDLERS: Record<string, Handler> = {
   ShowTableCslSchema: showTableCslSchema,
   AlterTablePolicyStreamingIngestion: alterStreamingPolicy,
   ShowTablePolicyStreamingIngestion: showStreamingPolicy,
+  AlterTablePolicyIngestionBatching: alterBatchingPolicy,
+  ShowTablePolicyIngestionBatching: showBatchingPolicy,
+  DropTableIngestionMapping: dropMapping,
+  AlterColumnType: alterColumnType,
   CreateOrAlterFunction: createOrAlterFunction,
   ShowFunctions: showFunctions,
   ShowFunction: showFunction,

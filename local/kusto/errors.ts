@@ -107,3 +107,12 @@ export function forbidden(principal: string, operation: string, database: string
     `Principal '${principal}' is not authorized to perform operation '${operation}' on '[${database}]'.`,
   );
 }
+
+/**
+ * A batch the ingestion path rejects, with the error code the service reports for it (BadRequest_InvalidBlob,
+ * BadRequest_InvalidMappingReference, BadRequest_InconsistentMapping, ...). Permanent: the same batch fails the same
+ * way until its cause is fixed.
+ */
+export function ingestionRejected(code: string, message: string): KustoLocalError {
+  return new KustoLocalError(400, code, 'Kusto.DataNode.Exceptions.IngestionException', message);
+}

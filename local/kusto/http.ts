@@ -10,6 +10,7 @@ import type { Clock } from '../clock';
 import { type CommandContext, executeCommand, type IngestionResources } from './commands';
 import { badRequest, KustoLocalError } from './errors';
 import { prepareRows } from './ingest';
+import type { IngestionFault } from './queued-ingestion';
 import { authorize, principalFor, type PrincipalDirectory } from './principals';
 import { v1Response, v2ErrorResponse, v2Response } from './protocol';
 import { runQuery, runQueryTables } from './query/engine';
@@ -20,6 +21,8 @@ export interface ServerDependencies {
   readonly clock: Clock;
   readonly principals: PrincipalDirectory;
   readonly ingestionResources?: () => IngestionResources | undefined;
+  /** Test hook behind `POST /local/faults/ingestion`. */
+  readonly injectIngestionFailures?: (fault: IngestionFault) => void;
   /** A real cluster refuses streaming ingestion into a table whose streaming policy is off; so does this one. */
   readonly requireStreamingPolicy: boolean;
 }
@@ -105,6 +108,27 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: ServerDep
       }
       throw error;
     }
+    return;
+  }
+
+  if (path === '/local/faults/ingestion') {
+    authorize(principal, 'admin', 'Inject ingestion failures', DEFAULT_DATABASE);
+    if (!deps.injectIngestionFailures)
+      throw badRequest('Queued ingestion is off on this local Kusto endpoint.');
+    let fault: IngestionFault;
+    try {
+      fault = JSON.parse(body.toString('utf8')) as IngestionFault;
+    } catch {
+      throw badRequest(
+        'Body must be JSON {status: "Transient"|"Permanent", table?, errorCode?, details?, count?}.',
+      );
+    }
+    try {
+      deps.injectIngestionFailures(fault);
+    } catch (error) {
+      throw badRequest((error as Error).message);
+    }
+    sendJson(res, 200, { injected: fault });
     return;
   }
 

@@ -11,11 +11,12 @@ import type { RunningAzurite } from '../azurite';
 import { type Clock, SystemClock } from '../clock';
 import type { IngestionResources } from './commands';
 import { type KustoRole, type PrincipalDirectory, type Principal } from './principals';
-import { QueuedIngestionWorker } from './queued-ingestion';
+import { type IngestionFault, QueuedIngestionWorker } from './queued-ingestion';
 import { createRequestHandler } from './http';
 import { KustoStore } from './store';
 
 export type { KustoRole } from './principals';
+export type { IngestionFault } from './queued-ingestion';
 
 export interface KustoLocalOptions {
   /** Default LOCAL_KUSTO_PORT or 8080; 0 = a free port. */
@@ -31,6 +32,11 @@ export interface KustoLocalOptions {
   tokens?: Readonly<Record<string, readonly KustoRole[]>>;
   /** Refuse streaming ingestion into tables without the streaming policy, as a cluster does (default true). */
   requireStreamingPolicy?: boolean;
+  /**
+   * Hold queued batches for each table's ingestion batching time (`.alter table T policy ingestionbatching`, 5 minutes
+   * without one) before ingesting them, as the service does; default false (ingest at the next poll). System clock only.
+   */
+  honourBatchingPolicy?: boolean;
   /** How often the queued-ingestion worker polls the queue, in wall-clock ms (default 250; 0 with a virtual clock, where tests call drainQueuedIngestion()). */
   queuePollMs?: number;
 }
@@ -40,6 +46,11 @@ export interface RunningKustoLocal {
   url: string;
   /** Ingests everything queued now; returns the number of batches ingested (skipped duplicates not counted). */
   drainQueuedIngestion(): Promise<number>;
+  /**
+   * Makes the next queued batches fail (reported on the failure queue, not ingested): Transient or Permanent, for one
+   * table or any. Also reachable over HTTP: `POST /local/faults/ingestion` with the fault as JSON (Admin only).
+   */
+  injectIngestionFailures(fault: IngestionFault): void;
   /** Changes the roles of requests that name no principal, e.g. ['ingestor'] to test the "Admin missing" path. */
   setDefaultRoles(roles: readonly KustoRole[]): void;
   close(): Promise<void>;
@@ -51,6 +62,10 @@ export async function startKustoLocal(options: KustoLocalOptions = {}): Promise<
   const clock = options.clock ?? new SystemClock();
   const stateDir = options.stateDir ?? resolve(__dirname, '..', '..', '.local', 'kusto');
   const port = options.port ?? Number(process.env.LOCAL_KUSTO_PORT ?? 8080);
+  if (options.honourBatchingPolicy && clock.isVirtual)
+    throw new Error(
+      'honourBatchingPolicy needs the system clock: queued messages carry real creation times.',
+    );
   const store = new KustoStore(stateDir);
   const principals: PrincipalDirectory = {
     tokens: new Map(
@@ -69,16 +84,23 @@ export async function startKustoLocal(options: KustoLocalOptions = {}): Promise<
       store,
       clock,
       pollMs: options.queuePollMs ?? (clock.isVirtual ? 0 : 250),
+      honourBatchingPolicy: options.honourBatchingPolicy,
     });
     resources = await worker.prepare();
     worker.start();
   }
+  const injectIngestionFailures = (fault: IngestionFault): void => {
+    if (!worker)
+      throw new Error('Queued ingestion is off on this local Kusto endpoint (start it with Azurite).');
+    worker.injectFailures(fault);
+  };
   const server: Server = createServer(
     createRequestHandler({
       store,
       clock,
       principals,
       ingestionResources: () => resources,
+      injectIngestionFailures: (fault) => injectIngestionFailures(fault),
       requireStreamingPolicy: options.requireStreamingPolicy ?? true,
     }),
   );
@@ -97,6 +119,7 @@ export async function startKustoLocal(options: KustoLocalOptions = {}): Promise<
   return {
     url: `http://127.0.0.1:${address.port}`,
     drainQueuedIngestion: async () => (worker ? worker.drain() : 0),
+    injectIngestionFailures,
     setDefaultRoles: (roles) => {
       principals.defaultPrincipal = principal('aadapp=local-default', roles);
     },

@@ -3,7 +3,7 @@
  * `{column,path,datatype}` and the `{Column,DataType,Properties:{Path}}` casings Kusto accepts). Shared by streaming
  * ingestion and the queued-ingestion worker, so both paths apply a mapping identically.
  */
-import { badRequest, entityNotFound } from './errors';
+import { badRequest, entityNotFound, ingestionRejected } from './errors';
 import type { KustoStore, TableInfo } from './store';
 import { coerceForStore, type KustoType, parseKustoType } from './types';
 
@@ -40,23 +40,23 @@ export function parseJsonRecords(text: string): unknown[] {
     if (ch === '"') {
       inString = true;
       if (depth === 0)
-        throw badRequest(`Ingestion payload: a bare string at offset ${i} is not a JSON record.`);
+        throw invalidBlob(`Ingestion payload: a bare string at offset ${i} is not a JSON record.`);
     } else if (ch === '{' || ch === '[') {
       if (depth === 0) start = i;
       depth++;
     } else if (ch === '}' || ch === ']') {
       depth--;
-      if (depth < 0) throw badRequest(`Ingestion payload: unbalanced '${ch}' at offset ${i}.`);
+      if (depth < 0) throw invalidBlob(`Ingestion payload: unbalanced '${ch}' at offset ${i}.`);
       if (depth === 0) {
         const value = parseJson(text.slice(start, i + 1), start);
         if (Array.isArray(value)) records.push(...value);
         else records.push(value);
       }
     } else if (depth === 0 && !/\s/.test(ch!)) {
-      throw badRequest(`Ingestion payload: unexpected '${ch}' at offset ${i}.`);
+      throw invalidBlob(`Ingestion payload: unexpected '${ch}' at offset ${i}.`);
     }
   }
-  if (depth !== 0 || inString) throw badRequest('Ingestion payload: truncated JSON record at the end.');
+  if (depth !== 0 || inString) throw invalidBlob('Ingestion payload: truncated JSON record at the end.');
   return records;
 }
 
@@ -64,10 +64,14 @@ function parseJson(slice: string, offset: number): unknown {
   try {
     return JSON.parse(slice);
   } catch (error) {
-    throw badRequest(
+    throw invalidBlob(
       `Ingestion payload: invalid JSON record at offset ${offset}: ${(error as Error).message}`,
     );
   }
+}
+
+function invalidBlob(message: string): Error {
+  return ingestionRejected('BadRequest_InvalidBlob', message);
 }
 
 /** `$.a.b`, `$['a b'].c`, `$.a[0]` → segments. */
@@ -135,7 +139,19 @@ function select(record: unknown, path: readonly (string | number)[]): unknown {
   return current;
 }
 
-/** Applies a mapping (or, without one, column-name identity) and coerces every value to its column's type. */
+/** int and long hold the same values here; any other pair of differing types is a mismatch. */
+function sameFamily(a: KustoType, b: KustoType): boolean {
+  const family = (t: KustoType): string => (t === 'int' || t === 'long' ? 'integer' : t);
+  return family(a) === family(b);
+}
+
+/**
+ * Applies a mapping (or, without one, column-name identity) and coerces every value to its column's type. A mapping
+ * that no longer fits the table — a column it names is gone, or its datatype differs from the column's (the column's
+ * type was altered after the mapping was written) — rejects the whole batch as BadRequest_InconsistentMapping. (A
+ * cluster reads a mapping datatype only when it creates the column; this endpoint is stricter so that a type change
+ * between the pipeline's schema and the table is caught in tests.)
+ */
 export function recordsToRows(
   records: readonly unknown[],
   table: TableInfo,
@@ -145,11 +161,19 @@ export function recordsToRows(
     ? [...mapping]
     : table.columns.map((c) => ({ column: c.name, path: [c.name] }));
   const types = new Map(table.columns.map((c) => [c.name, c.type]));
-  for (const entry of entries)
-    if (!types.has(entry.column))
-      throw badRequest(
+  for (const entry of entries) {
+    const columnType = types.get(entry.column);
+    if (!columnType)
+      throw ingestionRejected(
+        'BadRequest_InconsistentMapping',
         `Ingestion mapping refers to column '${entry.column}', which table '${table.name}' does not have.`,
       );
+    if (entry.datatype && !sameFamily(entry.datatype, columnType))
+      throw ingestionRejected(
+        'BadRequest_InconsistentMapping',
+        `Ingestion mapping maps column '${entry.column}' as ${entry.datatype}, but table '${table.name}' has it as ${columnType}.`,
+      );
+  }
   return records.map((record) => {
     const row: Record<string, unknown> = {};
     for (const entry of entries)
@@ -178,7 +202,11 @@ export function prepareRows(store: KustoStore, request: IngestRequest): Record<s
   let mapping: MappingEntry[] | undefined;
   if (request.mappingName) {
     const stored = store.getMapping(request.database, request.table, 'Json', request.mappingName);
-    if (!stored) throw entityNotFound('Mapping', request.mappingName, request.database);
+    if (!stored)
+      throw ingestionRejected(
+        'BadRequest_InvalidMappingReference',
+        `Mapping reference '${request.mappingName}' of kind 'Json' in table '${request.table}' of database '${request.database}' could not be found.`,
+      );
     mapping = parseJsonMapping(stored.mapping);
   }
   return recordsToRows(parseJsonRecords(request.payload), table, mapping);

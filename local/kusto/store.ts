@@ -17,6 +17,8 @@ export interface TableInfo {
   readonly folder: string;
   readonly docString: string;
   readonly streamingIngestionEnabled: boolean;
+  /** The ingestion batching policy JSON as set with `.alter table T policy ingestionbatching`, or null. */
+  readonly batchingPolicy?: string | null;
 }
 
 export interface MappingInfo {
@@ -85,6 +87,10 @@ export class KustoStore {
       CREATE TABLE IF NOT EXISTS rows (extent_id TEXT NOT NULL, seq INTEGER NOT NULL, data TEXT NOT NULL);
       CREATE INDEX IF NOT EXISTS rows_by_extent ON rows (extent_id, seq);
     `);
+    // State directories from before the batching policy existed: add its column (null = the service default).
+    const tableColumns = this.db.prepare('PRAGMA table_info(tables)').all() as { name: string }[];
+    if (!tableColumns.some((c) => c.name === 'batching'))
+      this.db.exec('ALTER TABLE tables ADD COLUMN batching TEXT');
   }
 
   close(): void {
@@ -151,6 +157,34 @@ export class KustoStore {
     this.db
       .prepare('UPDATE tables SET streaming = ? WHERE db = ? AND name = ?')
       .run(enabled ? 1 : 0, database, table);
+  }
+
+  setBatchingPolicy(database: string, table: string, policyJson: string | null): void {
+    this.db
+      .prepare('UPDATE tables SET batching = ? WHERE db = ? AND name = ?')
+      .run(policyJson, database, table);
+  }
+
+  /** `.alter column T.C type=...`: the stored values stay as they are and are read as the new type. */
+  alterColumnType(database: string, table: string, column: string, type: KustoType): TableInfo {
+    const existing = this.getTable(database, table);
+    if (!existing) throw badRequest(`Table '${table}' could not be found in database '${database}'.`);
+    if (!existing.columns.some((c) => c.name === column))
+      throw badRequest(`Column '${column}' could not be found in table '${table}'.`);
+    const columns = existing.columns.map((c) => (c.name === column ? { name: c.name, type } : c));
+    this.db
+      .prepare('UPDATE tables SET columns = ? WHERE db = ? AND name = ?')
+      .run(JSON.stringify(columns), database, table);
+    this.rowCache.delete(cacheKey(database, table));
+    return this.getTable(database, table)!;
+  }
+
+  /** Returns whether a mapping was there to drop. */
+  dropMapping(database: string, table: string, kind: string, name: string): boolean {
+    const result = this.db
+      .prepare('DELETE FROM mappings WHERE db = ? AND tbl = ? AND kind = ? AND name = ?')
+      .run(database, table, kind, name);
+    return result.changes > 0;
   }
 
   dropTable(database: string, table: string): void {
@@ -294,6 +328,7 @@ interface TableRecord {
   folder: string;
   docstring: string;
   streaming: number;
+  batching: string | null;
 }
 interface MappingRecord {
   db: string;
@@ -328,6 +363,7 @@ function toTableInfo(r: TableRecord): TableInfo {
     folder: r.folder,
     docString: r.docstring,
     streamingIngestionEnabled: r.streaming === 1,
+    batchingPolicy: r.batching ?? null,
   };
 }
 

@@ -22,6 +22,8 @@ import {
 } from '../o365-sim';
 // After ../host, which must install its @azure/functions shim before any app module loads.
 import { setNowSource } from '../../src/runtime';
+import { applyKustoSetup } from '../../src/kusto/setup';
+import { cliKustoSettings } from '../../src/kusto/cli-settings';
 import { appSettings, isolatedAppEnv, planStandIns, type StandInEndpoints } from './settings';
 
 export { planStandIns, appSettings, isolatedAppEnv, LOCAL_KUSTO_DATABASE } from './settings';
@@ -187,6 +189,9 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     }
 
     const settings = appSettings(env, standIns, options.settings);
+    // The app only verifies its Kusto objects; the deployer creates them. Locally the stack is the deployer, with the
+    // table names and mode the app will read (the user's own settings included).
+    if (kusto) await applyKustoSetup(cliKustoSettings({ ...env, ...settings }));
     const hostEnv = options.env ? isolatedAppEnv(env, settings) : settings;
     for (const name of Object.keys(hostEnv)) previousEnv.set(name, process.env[name]);
     // The HTTP routes validate ranges against "now"; under a virtual clock it must be the orchestrations' now.

@@ -83,6 +83,8 @@ export const APP_SETTING_NAMES = [
   'KUSTO_TABLE',
   'KUSTO_INGESTION_MODE',
   'KUSTO_MANAGED_IDENTITY_CLIENT_ID',
+  'KUSTO_TELEMETRY_TABLE',
+  'KUSTO_BATCHING_SECONDS',
   'AzureWebJobsStorage',
   'AzureWebJobsStorage__accountName',
   'AzureWebJobsStorage__blobServiceUri',

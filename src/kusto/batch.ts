@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import { ALERT_COLUMNS, type AlertRow } from './schema';
+import { ALERT_COLUMNS, type ColumnDefinition } from './schema';
 
 export interface SerializedBatch {
   /** gzip of the MultiJSON text. */
@@ -18,11 +18,14 @@ export interface SerializedBatch {
  * Only schema columns are written (missing ones as null), so a caller's extra properties never reach the table and
  * the identity mapping in table-commands.ts always matches.
  */
-export function serializeRows(rows: readonly AlertRow[]): SerializedBatch {
+export function serializeRows(
+  rows: readonly object[],
+  columns: readonly ColumnDefinition[] = ALERT_COLUMNS,
+): SerializedBatch {
   const lines: string[] = [];
   for (const row of rows) {
     const record: Record<string, unknown> = {};
-    for (const column of ALERT_COLUMNS) {
+    for (const column of columns) {
       const value = (row as Record<string, unknown>)[column.name];
       record[column.name] = value === undefined ? null : value;
     }

@@ -1,5 +1,5 @@
 /**
- * Settings for the query CLI. It needs only the Kusto settings, so it does not go through `loadConfig` (which also
+ * Settings for the query and setup CLIs. They need only the Kusto settings, so it does not go through `loadConfig` (which also
  * demands the Office 365 and storage settings); names and defaults are the app's own. With KUSTO_CLUSTER_URL unset it
  * talks to the local Kusto endpoint that `npm start` / `npm run kusto-local` serve.
  */
@@ -23,6 +23,13 @@ export function cliKustoSettings(env: NodeJS.ProcessEnv): Config['kusto'] {
   if (!database)
     throw new Error('KUSTO_DATABASE is missing: name the database on the cluster KUSTO_CLUSTER_URL names.');
   const mode = get('KUSTO_INGESTION_MODE') ?? 'queued';
+  const batching = get('KUSTO_BATCHING_SECONDS');
+  const batchingSeconds = batching === undefined ? undefined : Number(batching);
+  if (
+    batchingSeconds !== undefined &&
+    (!Number.isInteger(batchingSeconds) || batchingSeconds < 10 || batchingSeconds > 300)
+  )
+    throw new Error(`KUSTO_BATCHING_SECONDS must be a whole number from 10 to 300, got "${batching}".`);
   return {
     clusterUrl,
     // The CLI never ingests; the ingestion URL only has to be well-formed.
@@ -31,5 +38,7 @@ export function cliKustoSettings(env: NodeJS.ProcessEnv): Config['kusto'] {
     table: get('KUSTO_TABLE') ?? DEFAULT_TABLE,
     ingestionMode: mode === 'streaming' ? 'streaming' : 'queued',
     managedIdentityClientId: get('KUSTO_MANAGED_IDENTITY_CLIENT_ID'),
+    telemetryTable: get('KUSTO_TELEMETRY_TABLE'),
+    batchingSeconds,
   };
 }

@@ -4,9 +4,12 @@
  * nothing of the request (the SDK already redacts the Authorization header; we never copy headers).
  */
 
-const FIRST_RUN_HINT =
-  'The first run creates the table, its ingestion mapping and functions, which needs the database Admin role ' +
-  'for this principal; afterwards database Ingestor (plus Viewer for status queries and the record-Id check) suffices.';
+/** How the Kusto objects get created; the app never creates them. */
+export const SETUP_HINT = 'run `azd hooks run postprovision` or `npm run kusto:setup`';
+
+const ROLES_HINT =
+  'The app needs database Ingestor and Viewer on its database. Tables, mappings, functions and policies are created ' +
+  `by the deploying identity (database Admin): ${SETUP_HINT}.`;
 
 /** The principal may not run a command or query; thrown instead of the SDK's raw 401/403. */
 export class KustoPermissionError extends Error {
@@ -18,8 +21,25 @@ export class KustoPermissionError extends Error {
     options?: { cause?: unknown },
   ) {
     super(
-      `Azure Data Explorer refused ${operation}${status ? ` (HTTP ${status})` : ''}: ${serviceMessage}. ${FIRST_RUN_HINT}`,
+      `Azure Data Explorer refused ${operation}${status ? ` (HTTP ${status})` : ''}: ${serviceMessage}. ${ROLES_HINT}`,
       options,
+    );
+  }
+}
+
+/**
+ * The database lacks (part of) what the pipeline needs: a table, a column, a mapping or the streaming policy. Raised
+ * by the read-only check the app runs instead of creating anything; `problems` lists each missing piece.
+ */
+export class KustoSetupError extends Error {
+  override readonly name = 'KustoSetupError';
+  constructor(
+    readonly database: string,
+    readonly problems: readonly string[],
+  ) {
+    super(
+      `Kusto database ${database} is not set up for this pipeline:\n${problems.map((p) => `  - ${p}`).join('\n')}\n` +
+        `The app only checks (it holds Ingestor + Viewer); create the objects as the deploying identity: ${SETUP_HINT}.`,
     );
   }
 }

@@ -2,21 +2,28 @@
  * Sending one serialized batch to the cluster with azure-kusto-ingest.
  *
  * Queued (default): the batch is uploaded as a gzip MultiJSON blob and announced on the ingestion queue with
- * `ingest-by:<batchId>` and `ingestIfNotExists: ["<batchId>"]`, so the cluster drops a repeat of a batch it already
- * holds — a retried activity or a replayed window lands once. `ingestFromFile` is used because it keeps our
- * sourceId (`ingestFromStream` replaces it with a random one).
+ * `ingest-by:<tag>` and `ingestIfNotExists: ["<tag>"]`, so the cluster drops a repeat of a batch it already holds — a
+ * retried activity or a replayed window lands once. Every queued batch asks for status reports on the service's
+ * queues (`ReportLevel.FailuresAndSuccesses`, `ReportMethod.Queue`): success is confirmed by a message, not assumed
+ * from the upload (see reports.ts). Queue reporting rather than the status table because any process can pop the
+ * queues later (a Durable activity cannot keep the SDK's per-batch result object), it costs the service no table write
+ * per batch, and the status table does not work against Azurite's path-style URLs, so it could not be tested locally.
+ * `ingestFromFile` is used because it keeps our sourceId (`ingestFromStream` replaces it with a random one), which is
+ * how a report is matched to its batch.
  *
- * Streaming (`KUSTO_INGESTION_MODE=streaming`): ManagedStreamingIngestClient posts the batch straight to the engine
- * (seconds, not the minutes queued batching takes) and falls back to queued ingestion after three failed attempts or
- * for batches over 4 MB. Streaming sends none of the ingestion properties — no tags, no ingestIfNotExists — so the
- * cluster cannot de-duplicate a retried batch. Exactly-once is kept before ingestion instead: the pipeline drops rows
- * whose record Id is already in the table (`KustoSink.existingIds`) and sends each window's rows as one batch.
- * A fallback to queued still carries the tags.
+ * Streaming (`KUSTO_INGESTION_MODE=streaming`): the batch is posted straight to the engine (seconds, not the batching
+ * time) and the answer is the confirmation. Streaming sends none of the ingestion properties — no tags, no
+ * ingestIfNotExists — so the cluster cannot de-duplicate a retried batch; exactly-once is kept before ingestion instead
+ * (the pipeline drops rows whose record Id is already in the table). A batch over the streaming limit, one the engine
+ * refuses for want of the streaming policy, or one that still fails after three attempts goes the queued way with the
+ * same sourceId and tags. (The SDK's ManagedStreamingIngestClient does the same but gives its queued fallback a random
+ * sourceId, which would orphan the fallback's report.)
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { KustoConnectionStringBuilder } from 'azure-kusto-data';
 import {
   CompressionType,
@@ -25,10 +32,14 @@ import {
   IngestClient,
   IngestionMappingKind,
   IngestionProperties,
-  ManagedStreamingIngestClient,
+  ReportLevel,
+  ReportMethod,
   StreamDescriptor,
+  StreamingIngestClient,
 } from 'azure-kusto-ingest';
+import { Duration } from 'luxon';
 import { sourceIdFor, type SerializedBatch } from './batch';
+import { describeServiceFailure } from './errors';
 
 export type IngestionMode = 'queued' | 'streaming';
 
@@ -38,37 +49,45 @@ export interface IngestionTarget {
   readonly mappingName: string;
 }
 
-/** Sends batches in one mode; `ingest` resolves with the mode that actually took the batch. */
-export interface BatchIngestor {
-  ingest(batch: SerializedBatch, batchId: string): Promise<IngestionMode>;
-  close(): void;
+/** What happened to a batch on the way in. */
+export interface SentBatch {
+  /** The path that took the batch. */
+  readonly mode: IngestionMode;
+  /** The IngestionSourceId the service's status reports carry. */
+  readonly sourceId: string;
 }
 
-function propertiesFor(target: IngestionTarget, batchId: string): IngestionProperties {
+/** The service's streaming limit (uncompressed); larger batches must be queued. */
+export const STREAMING_LIMIT_BYTES = 4 * 1024 * 1024;
+const STREAMING_ATTEMPTS = 3;
+const STREAMING_BACKOFF = Duration.fromObject({ seconds: 1 });
+
+function propertiesFor(target: IngestionTarget, tag: string): IngestionProperties {
   return new IngestionProperties({
     database: target.database,
     table: target.table,
     format: DataFormat.MULTIJSON,
     ingestionMappingReference: target.mappingName,
     ingestionMappingKind: IngestionMappingKind.JSON,
-    ingestByTags: [batchId],
+    ingestByTags: [tag],
     // The service expects a JSON array of tag values as a string.
-    ingestIfNotExists: JSON.stringify([batchId]),
+    ingestIfNotExists: JSON.stringify([tag]),
+    reportLevel: ReportLevel.FailuresAndSuccesses,
+    reportMethod: ReportMethod.Queue,
   });
 }
 
-export class QueuedIngestor implements BatchIngestor {
-  private readonly client: IngestClient;
+export class QueuedIngestor {
+  /** Also the source of the status queue URLs (`.get ingestion resources`, cached by the SDK). */
+  readonly client: IngestClient;
 
-  constructor(
-    ingestConnection: KustoConnectionStringBuilder,
-    private readonly target: IngestionTarget,
-  ) {
+  constructor(ingestConnection: KustoConnectionStringBuilder) {
     // The ingestion URL comes from settings already (ingest- prefix derived there); no second guess by the SDK.
     this.client = new IngestClient(ingestConnection, undefined, false);
   }
 
-  async ingest(batch: SerializedBatch, batchId: string): Promise<IngestionMode> {
+  async ingest(batch: SerializedBatch, tag: string, target: IngestionTarget): Promise<SentBatch> {
+    const sourceId = sourceIdFor(tag);
     const dir = await mkdtemp(join(tmpdir(), 'kusto-batch-'));
     try {
       const file = join(dir, 'batch.multijson.gz');
@@ -76,14 +95,14 @@ export class QueuedIngestor implements BatchIngestor {
       // extension '.gz' tells the SDK the file is compressed already; name keeps the blob name readable.
       const descriptor = new FileDescriptor(
         file,
-        sourceIdFor(batchId),
+        sourceId,
         batch.rawBytes,
         CompressionType.None,
         '.gz',
         'batch.multijson',
       );
-      await this.client.ingestFromFile(descriptor, propertiesFor(this.target, batchId));
-      return 'queued';
+      await this.client.ingestFromFile(descriptor, propertiesFor(target, tag));
+      return { mode: 'queued', sourceId };
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -94,39 +113,48 @@ export class QueuedIngestor implements BatchIngestor {
   }
 }
 
-export class StreamingIngestor implements BatchIngestor {
-  private readonly client: ManagedStreamingIngestClient;
+export class StreamingIngestor {
+  private readonly client: StreamingIngestClient;
 
   constructor(
     engineConnection: KustoConnectionStringBuilder,
-    ingestConnection: KustoConnectionStringBuilder,
-    private readonly target: IngestionTarget,
+    private readonly queued: QueuedIngestor,
   ) {
-    this.client = new ManagedStreamingIngestClient(engineConnection, ingestConnection, undefined, false);
+    this.client = new StreamingIngestClient(engineConnection, undefined, false);
   }
 
-  async ingest(batch: SerializedBatch, batchId: string): Promise<IngestionMode> {
-    const descriptor = new StreamDescriptor(
-      Readable.from([batch.gzip]),
-      sourceIdFor(batchId),
-      CompressionType.GZIP,
-      // The uncompressed size decides streaming (≤ 4 MB) versus the queued fallback, as the service limit does.
-      batch.rawBytes,
-    );
-    const result = await this.client.ingestFromStream(descriptor, propertiesFor(this.target, batchId));
-    return isQueuedResult(result) ? 'queued' : 'streaming';
+  async ingest(batch: SerializedBatch, tag: string, target: IngestionTarget): Promise<SentBatch> {
+    const sourceId = sourceIdFor(tag);
+    if (batch.rawBytes > STREAMING_LIMIT_BYTES) return this.queued.ingest(batch, tag, target);
+    for (let attempt = 1; attempt <= STREAMING_ATTEMPTS; attempt++) {
+      try {
+        const descriptor = new StreamDescriptor(
+          Readable.from([batch.gzip]),
+          sourceId,
+          CompressionType.GZIP,
+          batch.rawBytes,
+        );
+        await this.client.ingestFromStream(
+          descriptor,
+          propertiesFor(target, tag),
+          `o365-alert-pipeline.stream;${sourceId};${attempt}`,
+        );
+        return { mode: 'streaming', sourceId };
+      } catch (error) {
+        const failure = describeServiceFailure(error);
+        // The engine refuses streams into this table (policy or cluster feature off): queued ingestion still works.
+        if (/streaming/i.test(failure.code ?? '')) break;
+        // Any other 4xx is about the batch or the table; the queued path would fail the same way.
+        const status = failure.status;
+        if (status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 429)
+          throw error;
+        if (attempt < STREAMING_ATTEMPTS) await sleep(STREAMING_BACKOFF.toMillis() * 2 ** (attempt - 1));
+      }
+    }
+    return this.queued.ingest(batch, tag, target);
   }
 
   close(): void {
     this.client.close();
   }
-}
-
-/** The managed client returns an IngestionResult when it fell back to queued, the engine's reply otherwise. */
-function isQueuedResult(result: unknown): boolean {
-  return (
-    typeof result === 'object' &&
-    result !== null &&
-    typeof (result as { getIngestionStatusCollection?: unknown }).getIngestionStatusCollection === 'function'
-  );
 }

@@ -1,16 +1,21 @@
 /**
- * The management commands that create the alert table, derived from {@link ALERT_COLUMNS} so the table, its JSON
- * ingestion mapping and the serialized rows can never disagree. All of them are idempotent: `.create-merge` only
- * adds missing columns, `.create-or-alter` replaces the mapping and functions with the same text.
+ * The management commands that create the pipeline's tables, derived from a column list ({@link ALERT_COLUMNS},
+ * TELEMETRY_COLUMNS) so a table, its JSON ingestion mapping and the serialized rows can never disagree. All of them
+ * are idempotent: `.create-merge` only adds missing columns, `.create-or-alter` replaces the mapping and functions
+ * with the same text, `.alter ... policy` sets the same policy again.
  */
+import { Duration } from 'luxon';
 import { ALERT_COLUMNS, type ColumnDefinition } from './schema';
 import { assertIdentifier, cslString } from './kql';
 
 /** Folder the table and its functions appear under in the Azure Data Explorer web UI. */
 export const KUSTO_FOLDER = 'O365AlertPipeline';
 
-const TABLE_DOCSTRING =
+export const ALERTS_TABLE_DOCSTRING =
   'Office 365 alerts selected by o365-alert-pipeline (AIR-processed user-reported phish by default), one row per audit record.';
+
+export const TELEMETRY_TABLE_DOCSTRING =
+  'o365-alert-pipeline health: one row per window run (content type, window, attempt) with its counters, stage durations and latency.';
 
 /** One entry of a JSON ingestion mapping, in the lower-case casing `.create-or-alter ... mapping` accepts. */
 export interface JsonMappingEntry {
@@ -28,11 +33,12 @@ export function mappingNameFor(table: string): string {
 export function createMergeTableCommand(
   table: string,
   columns: readonly ColumnDefinition[] = ALERT_COLUMNS,
+  docstring: string = ALERTS_TABLE_DOCSTRING,
 ): string {
   const list = columns.map((c) => `${assertIdentifier(c.name, 'Column name')}:${c.type}`).join(', ');
   return (
     `.create-merge table ${assertIdentifier(table, 'Table name')} (${list}) ` +
-    `with (folder=${cslString(KUSTO_FOLDER)}, docstring=${cslString(TABLE_DOCSTRING)})`
+    `with (folder=${cslString(KUSTO_FOLDER)}, docstring=${cslString(docstring)})`
   );
 }
 
@@ -66,7 +72,38 @@ export function enableStreamingCommand(table: string): string {
   return `.alter table ${assertIdentifier(table, 'Table name')} policy streamingingestion enable`;
 }
 
-/** Read back by ensureTable when it lacks the right to create, to tell "already set up" from "never set up". */
+/**
+ * How long queued ingestion may hold a table's data before sealing a batch. The service default (5 minutes) makes
+ * queued alerts late; the pipeline sets its own (KUSTO_BATCHING_SECONDS). The item and size limits stay at the
+ * service defaults: the policy command replaces the whole policy, so they are written out.
+ */
+export function batchingPolicyCommand(table: string, seconds: number): string {
+  if (!Number.isInteger(seconds) || seconds < 10)
+    throw new Error(
+      `The ingestion batching time must be a whole number of seconds, at least 10; got ${seconds}.`,
+    );
+  const policy = {
+    MaximumBatchingTimeSpan: Duration.fromObject({ seconds }).toFormat('hh:mm:ss'),
+    MaximumNumberOfItems: 500,
+    MaximumRawDataSizeMB: 1024,
+  };
+  return (
+    `.alter table ${assertIdentifier(table, 'Table name')} policy ingestionbatching ` +
+    cslString(JSON.stringify(policy))
+  );
+}
+
+/** Read-only (Viewer): the table's columns and types, as JSON. */
 export function showSchemaCommand(table: string): string {
   return `.show table ${assertIdentifier(table, 'Table name')} schema as json`;
+}
+
+/** Read-only (Viewer): the table's JSON ingestion mappings. */
+export function showMappingsCommand(table: string): string {
+  return `.show table ${assertIdentifier(table, 'Table name')} ingestion json mappings`;
+}
+
+/** Read-only (Viewer): whether streaming ingestion is enabled on the table. */
+export function showStreamingPolicyCommand(table: string): string {
+  return `.show table ${assertIdentifier(table, 'Table name')} policy streamingingestion`;
 }

@@ -1,12 +1,16 @@
 /**
- * Shared set-up for the local Kusto endpoint tests: a fresh state directory, the endpoint on a free port, and the real
- * azure-kusto-data client pointed at it. Every test file closes what it opened.
+ * Shared set-up for the Kusto tests: a fresh state directory, the local endpoint on a free port and the real
+ * azure-kusto-data client pointed at it ({@link startHarness}); or Azurite plus the endpoint for queued ingestion and
+ * its status reports ({@link startQueuedHarness}). Every test file closes what it opened.
  */
 import { Client, KustoConnectionStringBuilder } from 'azure-kusto-data';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { AccessToken, TokenCredential } from '@azure/identity';
+import { type RunningAzurite, startAzurite } from '../../local/azurite';
 import { type KustoLocalOptions, type RunningKustoLocal, startKustoLocal } from '../../local/kusto/index';
+import type { KustoSettings } from '../../src/kusto';
 
 export const DB = 'LocalTests';
 
@@ -78,4 +82,70 @@ export function oneApiError(
 
 export function httpStatus(error: unknown): number | undefined {
   return (error as { response?: { status?: number } }).response?.status;
+}
+
+/** A fixture token the local endpoint maps to an Ingestor + Viewer principal (the app's rights, no Admin). */
+export const INGESTOR_TOKEN = 'fixture-ingestor-token';
+
+/** A credential that sends {@link INGESTOR_TOKEN}: the SDK then acts as the app would on Azure. */
+export const ingestorCredential: TokenCredential = {
+  getToken: (): Promise<AccessToken> =>
+    Promise.resolve({ token: INGESTOR_TOKEN, expiresOnTimestamp: Date.now() + 3_600_000 }),
+};
+
+/** Azurite plus the local endpoint with queued ingestion: the path a cluster's queued ingestion and reports take. */
+export interface QueuedHarness {
+  readonly dir: string;
+  readonly azurite: RunningAzurite;
+  readonly kusto: RunningKustoLocal;
+  /** Sink settings for one table (each scenario uses its own tables so they do not see each other's rows). */
+  settings(table: string, ingestionMode?: 'queued' | 'streaming', telemetryTable?: string): KustoSettings;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts Azurite (free ports) and the endpoint with no background polling, so a test decides when queued batches are
+ * processed (`kusto.drainQueuedIngestion()`). Requests without a token act as Admin (the deployer); requests with
+ * {@link INGESTOR_TOKEN} as Ingestor + Viewer.
+ */
+export async function startQueuedHarness(): Promise<QueuedHarness> {
+  const dir = await mkdtemp(join(tmpdir(), 'kusto-queued-'));
+  const azurite = await startAzurite({
+    location: join(dir, 'azurite'),
+    blobPort: 0,
+    queuePort: 0,
+    tablePort: 0,
+  });
+  let kusto: RunningKustoLocal;
+  try {
+    kusto = await startKustoLocal({
+      port: 0,
+      stateDir: join(dir, 'kusto'),
+      azurite,
+      queuePollMs: 0,
+      tokens: { [INGESTOR_TOKEN]: ['ingestor', 'viewer'] },
+    });
+  } catch (error) {
+    await azurite.close();
+    throw error;
+  }
+  return {
+    dir,
+    azurite,
+    kusto,
+    settings: (table, ingestionMode = 'queued', telemetryTable = `${table}Runs`) => ({
+      clusterUrl: kusto.url,
+      ingestUrl: kusto.url,
+      database: 'O365',
+      table,
+      telemetryTable,
+      ingestionMode,
+      batchingSeconds: 10,
+    }),
+    close: async () => {
+      await kusto.close();
+      await azurite.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
 }

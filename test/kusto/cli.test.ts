@@ -1,4 +1,4 @@
-/** `npm run kql` end to end: the CLI process against a local Kusto endpoint. */
+/** `npm run kql` and `npm run kusto:setup` end to end: the CLI processes against a local Kusto endpoint. */
 import { strict as assert } from 'node:assert';
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -13,16 +13,29 @@ import { row } from './fixtures/rows';
 const run = promisify(execFile);
 const ROOT = resolve(__dirname, '..', '..');
 
-async function kql(
+function kql(url: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return cli('src/kusto/cli.ts', url, {}, ...args);
+}
+
+async function cli(
+  script: string,
   url: string,
+  extraEnv: Record<string, string>,
   ...args: string[]
 ): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = { ...process.env, KUSTO_CLUSTER_URL: url, KUSTO_DATABASE: 'O365', KUSTO_TABLE: 'CliT' };
+  const env = {
+    ...process.env,
+    KUSTO_CLUSTER_URL: url,
+    KUSTO_DATABASE: 'O365',
+    KUSTO_TABLE: 'CliT',
+    KUSTO_TELEMETRY_TABLE: 'CliRuns',
+    ...extraEnv,
+  };
   try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'src/kusto/cli.ts', ...args], {
+    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', script, ...args], {
       cwd: ROOT,
       env,
-      timeout: 30_000,
+      timeout: 120_000,
     });
     return { code: 0, stdout, stderr };
   } catch (error) {
@@ -31,22 +44,26 @@ async function kql(
   }
 }
 
-describe('kql CLI', { timeout: 60_000 }, () => {
+describe('kql and kusto:setup CLIs', { timeout: 300_000 }, () => {
   let dir: string;
   let kusto: Awaited<ReturnType<typeof startKustoLocal>>;
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'kusto-cli-'));
     kusto = await startKustoLocal({ port: 0, stateDir: dir });
+    const setup = await cli('src/kusto/setup-cli.ts', kusto.url, { KUSTO_INGESTION_MODE: 'streaming' });
+    assert.equal(setup.code, 0, setup.stderr);
+    assert.match(setup.stdout, /15 setup command\(s\) applied to O365/);
     const sink = new KustoSink({
       clusterUrl: kusto.url,
       ingestUrl: kusto.url,
       database: 'O365',
       table: 'CliT',
+      telemetryTable: 'CliRuns',
       ingestionMode: 'streaming',
     });
     try {
-      await sink.ensureTable();
+      await sink.verifyTable();
       await sink.ingestRows(
         [
           row({ Id: 'c1', RecordType: 40, Severity: 'High' }),
@@ -78,6 +95,12 @@ describe('kql CLI', { timeout: 60_000 }, () => {
         .map((l) => JSON.parse(l) as unknown),
       [{ Id: 'c1' }, { Id: 'c2' }],
     );
+  });
+
+  it('kusto:setup refuses a batching time under the service minimum, naming the setting', async () => {
+    const bad = await cli('src/kusto/setup-cli.ts', kusto.url, { KUSTO_BATCHING_SECONDS: '5' });
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /KUSTO_BATCHING_SECONDS must be a whole number from 10 to 300, got "5"/);
   });
 
   it('exits 1 with the service message for a failing query', async () => {

@@ -1,76 +1,54 @@
 /**
  * KustoSink with the real azure-kusto-data / azure-kusto-ingest clients against the local Kusto endpoint
- * (queued ingestion through Azurite). Each scenario uses its own table so they do not see each other's rows.
+ * (queued ingestion through Azurite). Each scenario uses its own tables so they do not see each other's rows. Tables
+ * are created as the deployer does (applyKustoSetup, Admin); the sink then works with the app's rights where it says so.
  */
 import { strict as assert } from 'node:assert';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startAzurite } from '../../local/azurite';
-import { startKustoLocal } from '../../local/kusto';
-import type { AccessToken, TokenCredential } from '@azure/identity';
-import { KustoPermissionError, KustoSink, type KustoSettings } from '../../src/kusto';
+import {
+  applyKustoSetup,
+  KustoPermissionError,
+  KustoSetupError,
+  KustoSink,
+  sourceIdFor,
+} from '../../src/kusto';
 import { ingestByTag } from '../../src/kusto/batch';
 import { ALERT_COLUMNS } from '../../src/kusto/schema';
+import { ingestorCredential, type QueuedHarness, startQueuedHarness } from '../harness/kusto-local';
 import { EXPECTED_AWAITING, EXPECTED_LATEST, INVESTIGATION_HISTORY, row } from './fixtures/rows';
 
-type Azurite = Awaited<ReturnType<typeof startAzurite>>;
-type KustoLocal = Awaited<ReturnType<typeof startKustoLocal>>;
-
-/** A test fixture token the local endpoint maps to an Ingestor + Viewer principal (no Admin). */
-const INGESTOR_TOKEN = 'fixture-ingestor-token';
-const ingestorCredential: TokenCredential = {
-  getToken: (): Promise<AccessToken> =>
-    Promise.resolve({ token: INGESTOR_TOKEN, expiresOnTimestamp: Date.now() + 3_600_000 }),
-};
-
-describe('KustoSink against the local Kusto endpoint', { timeout: 60_000 }, () => {
-  let dir: string;
-  let azurite: Azurite;
-  let kusto: KustoLocal;
+// Each setup runs fifteen commands through the local endpoint's full Kusto parser: seconds each on a busy machine.
+describe('KustoSink against the local Kusto endpoint', { timeout: 300_000 }, () => {
+  let h: QueuedHarness;
   const sinks: KustoSink[] = [];
 
-  const settings = (table: string, ingestionMode: 'queued' | 'streaming'): KustoSettings => ({
-    clusterUrl: kusto.url,
-    ingestUrl: kusto.url,
-    database: 'O365',
-    table,
-    ingestionMode,
-  });
   const open = (table: string, mode: 'queued' | 'streaming' = 'queued'): KustoSink => {
-    const sink = new KustoSink(settings(table, mode));
+    const sink = new KustoSink(h.settings(table, mode));
     sinks.push(sink);
     return sink;
+  };
+  /** Creates the tables as the deployer would, then opens a sink. */
+  const setUp = async (table: string, mode: 'queued' | 'streaming' = 'queued'): Promise<KustoSink> => {
+    await applyKustoSetup(h.settings(table, mode));
+    return open(table, mode);
   };
   const count = async (sink: KustoSink, table: string): Promise<number> =>
     Number((await sink.query<{ Count: number }>(`${table} | count`))[0]?.Count);
 
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'kusto-sink-'));
-    azurite = await startAzurite({ location: join(dir, 'azurite'), blobPort: 0, queuePort: 0, tablePort: 0 });
-    kusto = await startKustoLocal({
-      port: 0,
-      stateDir: join(dir, 'kusto'),
-      azurite,
-      // No background polling: the test decides when queued batches land.
-      queuePollMs: 0,
-      tokens: { [INGESTOR_TOKEN]: ['ingestor', 'viewer'] },
-    });
+    h = await startQueuedHarness();
   });
 
   after(async () => {
     for (const sink of sinks) await sink.close();
-    await kusto?.close();
-    await azurite?.close();
-    await rm(dir, { recursive: true, force: true });
+    await h?.close();
   });
 
-  it('creates table, mapping and functions, and running it twice changes nothing', async () => {
-    await open('SetupT').ensureTable();
+  it('the setup creates table, mapping and functions, and running it twice changes nothing', async () => {
+    await applyKustoSetup(h.settings('SetupT'));
+    await applyKustoSetup(h.settings('SetupT'));
     const again = open('SetupT');
-    await again.ensureTable();
-    await again.ensureTable();
+    await again.verifyTable();
 
     const tables = await again.query<{ TableName: string }>('.show tables');
     assert.equal(tables.filter((t) => t.TableName === 'SetupT').length, 1);
@@ -86,14 +64,22 @@ describe('KustoSink against the local Kusto endpoint', { timeout: 60_000 }, () =
         .map((f) => f.Name)
         .filter((n) => n.startsWith('SetupT'))
         .sort(),
-      ['SetupTAwaitingSoc', 'SetupTLatestInvestigations'],
+      [
+        'SetupTAwaitingSoc',
+        'SetupTLatestInvestigations',
+        'SetupTRunsDataLoss',
+        'SetupTRunsFailures',
+        'SetupTRunsLag',
+        'SetupTRunsLatest',
+        'SetupTRunsParked',
+        'SetupTRunsRowsPerHour',
+      ],
     );
     assert.equal(await count(again, 'SetupT'), 0);
   });
 
   it('streams a batch that is queryable at once, mapping every column', async () => {
-    const sink = open('StreamT', 'streaming');
-    await sink.ensureTable();
+    const sink = await setUp('StreamT', 'streaming');
     const rows = [
       row({
         Id: 's1',
@@ -105,7 +91,12 @@ describe('KustoSink against the local Kusto endpoint', { timeout: 60_000 }, () =
       }),
       row({ Id: 's2', RecordType: 64, Status: 'Remediated' }),
     ];
-    assert.deepEqual(await sink.ingestRows(rows, 'stream-batch-1'), { mode: 'streaming', rows: 2 });
+    assert.deepEqual(await sink.ingestRows(rows, 'stream-batch-1'), {
+      mode: 'streaming',
+      rows: 2,
+      sourceId: sourceIdFor('stream-batch-1'),
+      confirmed: true,
+    });
     const back = await sink.query<Record<string, unknown>>('StreamT | where Id == "s1"');
     assert.equal(back.length, 1);
     assert.equal(back[0]!.Name, 'Email reported by user as malware or phish');
@@ -116,24 +107,28 @@ describe('KustoSink against the local Kusto endpoint', { timeout: 60_000 }, () =
   });
 
   it('queues a batch that lands after the queue is drained; a batch retried three times lands once', async () => {
-    const sink = open('QueuedT', 'queued');
-    await sink.ensureTable();
+    const sink = await setUp('QueuedT', 'queued');
     const rows = [
       row({ Id: 'q1', RecordType: 40 }),
       row({ Id: 'q2', RecordType: 40 }),
       row({ Id: 'q3', RecordType: 64 }),
     ];
     for (let attempt = 0; attempt < 3; attempt++) {
-      assert.deepEqual(await sink.ingestRows(rows, 'window-2026-11-20T08'), { mode: 'queued', rows: 3 });
+      assert.deepEqual(await sink.ingestRows(rows, 'window-2026-11-20T08'), {
+        mode: 'queued',
+        rows: 3,
+        sourceId: sourceIdFor('window-2026-11-20T08'),
+        confirmed: false,
+      });
     }
     assert.equal(await count(sink, 'QueuedT'), 0, 'queued rows are not visible before the worker runs');
-    await kusto.drainQueuedIngestion();
+    await h.kusto.drainQueuedIngestion();
     assert.equal(await count(sink, 'QueuedT'), 3);
 
     // A later retry of the same batch, after it landed, is skipped too; a different batch is not.
     await sink.ingestRows(rows, 'window-2026-11-20T08');
     await sink.ingestRows([row({ Id: 'q4', RecordType: 40 })], 'window-2026-11-20T09');
-    await kusto.drainQueuedIngestion();
+    await h.kusto.drainQueuedIngestion();
     assert.equal(await count(sink, 'QueuedT'), 4);
 
     const extents = await sink.query<{ Tags: string }>('.show table QueuedT extents');
@@ -143,8 +138,7 @@ describe('KustoSink against the local Kusto endpoint', { timeout: 60_000 }, () =
   });
 
   it('existingIds returns exactly the ids the table holds, across query chunks', async () => {
-    const sink = open('IdsT', 'streaming');
-    await sink.ensureTable();
+    const sink = await setUp('IdsT', 'streaming');
     const present = Array.from({ length: 30 }, (_, i) => `id-${i}`);
     await sink.ingestRows(
       present.map((Id) => row({ Id, RecordType: 40 })),
@@ -160,8 +154,7 @@ describe('KustoSink against the local Kusto endpoint', { timeout: 60_000 }, () =
   });
 
   it('the shipped functions return the latest state per investigation and those awaiting the SOC', async () => {
-    const sink = open('FnT', 'streaming');
-    await sink.ensureTable();
+    const sink = await setUp('FnT', 'streaming');
     await sink.ingestRows(INVESTIGATION_HISTORY, 'fn-batch');
 
     const latest = await sink.query<{ InvestigationId: string; Status: string; Id: string }>(
@@ -175,37 +168,56 @@ describe('KustoSink against the local Kusto endpoint', { timeout: 60_000 }, () =
     assert.deepEqual(awaiting.map((r) => r.InvestigationId).sort(), EXPECTED_AWAITING);
   });
 
-  it('without Admin: the first run fails with the role explained, later runs as Ingestor work', async () => {
-    const ingestorSettings = settings('RolesT', 'streaming');
-    const ingestorOnly = new KustoSink(ingestorSettings, { credential: ingestorCredential });
-    sinks.push(ingestorOnly);
-    await assert.rejects(ingestorOnly.ensureTable(), (e: unknown) => {
-      assert.ok(e instanceof KustoPermissionError, String(e));
-      assert.match(e.message, /database Admin role/);
+  it('with Ingestor + Viewer only: the app cannot create, says what to run, and works once the deployer ran the setup', async () => {
+    const appSettings = h.settings('RolesT', 'streaming');
+    const app = new KustoSink(appSettings, { credential: ingestorCredential });
+    sinks.push(app);
+    await assert.rejects(app.verifyTable(), (e: unknown) => {
+      assert.ok(e instanceof KustoSetupError, String(e));
+      assert.match(e.message, /table RolesT does not exist/);
+      assert.match(e.message, /npm run kusto:setup/);
       return true;
     });
+    await assert.rejects(applyKustoSetup(appSettings, { credential: ingestorCredential }), (e: unknown) => {
+      assert.ok(e instanceof KustoPermissionError, String(e));
+      assert.match(e.message, /\.create-merge table RolesT/);
+      return true;
+    });
+    const tables = await open('RolesT').query<{ TableName: string }>('.show tables');
+    assert.ok(!tables.some((t) => t.TableName === 'RolesT'), 'the refused setup created nothing');
 
-    await open('RolesT', 'streaming').ensureTable(); // the first run, by an Admin
+    await applyKustoSetup(appSettings); // the deployer, as Admin
 
-    const later = new KustoSink(ingestorSettings, { credential: ingestorCredential });
-    sinks.push(later);
-    await later.ensureTable();
-    assert.deepEqual(await later.ingestRows([row({ Id: 'i1', RecordType: 40 })], 'roles-batch'), {
+    await app.verifyTable();
+    assert.deepEqual(await app.ingestRows([row({ Id: 'i1', RecordType: 40 })], 'roles-batch'), {
       mode: 'streaming',
       rows: 1,
+      sourceId: sourceIdFor('roles-batch'),
+      confirmed: true,
     });
-    assert.deepEqual([...(await later.existingIds(['i1', 'i2']))], ['i1']);
+    assert.deepEqual([...(await app.existingIds(['i1', 'i2']))], ['i1']);
   });
 
   it('streaming falls back to queued (with its exactly-once tag) when the engine refuses the stream', async () => {
-    await open('FallbackT', 'queued').ensureTable(); // no streaming policy: the endpoint refuses streams, as a cluster does
+    await applyKustoSetup(h.settings('FallbackT', 'queued')); // no streaming policy: the endpoint refuses streams, as a cluster does
     const streaming = open('FallbackT', 'streaming');
     const result = await streaming.ingestRows([row({ Id: 'f1', RecordType: 40 })], 'fallback-batch');
-    assert.deepEqual(result, { mode: 'queued', rows: 1 });
+    assert.deepEqual(result, {
+      mode: 'queued',
+      rows: 1,
+      sourceId: sourceIdFor('fallback-batch'),
+      confirmed: false,
+    });
     assert.equal(await count(streaming, 'FallbackT'), 0);
-    await kusto.drainQueuedIngestion();
+    await h.kusto.drainQueuedIngestion();
     assert.equal(await count(streaming, 'FallbackT'), 1);
     const extents = await streaming.query<{ Tags: string }>('.show table FallbackT extents');
     assert.ok(extents.some((e) => (e.Tags ?? '').includes(ingestByTag('fallback-batch'))));
+    const reports = await streaming.drainIngestionReports();
+    assert.deepEqual(
+      reports.filter((r) => r.table === 'FallbackT').map((r) => [r.sourceId, r.status]),
+      [[sourceIdFor('fallback-batch'), 'Succeeded']],
+      'the fallback batch reports under the sourceId ingestRows returned',
+    );
   });
 });

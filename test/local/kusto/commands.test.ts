@@ -5,14 +5,18 @@
 import { Client } from 'azure-kusto-data';
 import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
+import { kustoSetupCommands } from '../../../src/kusto/setup';
 import { DB, type Harness, httpStatus, oneApiError, startHarness } from '../../harness/kusto-local';
 
 const INGESTOR_TOKEN = 'fixture-ingestor-only';
+const INGESTOR_VIEWER_TOKEN = 'fixture-ingestor-viewer';
 
-describe('local Kusto management commands', { timeout: 30_000 }, () => {
+describe('local Kusto management commands', { timeout: 180_000 }, () => {
   let h: Harness;
   before(async () => {
-    h = await startHarness({ tokens: { [INGESTOR_TOKEN]: ['ingestor'] } });
+    h = await startHarness({
+      tokens: { [INGESTOR_TOKEN]: ['ingestor'], [INGESTOR_VIEWER_TOKEN]: ['ingestor', 'viewer'] },
+    });
   });
   after(async () => {
     await h?.close();
@@ -191,5 +195,91 @@ describe('local Kusto management commands', { timeout: 30_000 }, () => {
     const response = await fetch(`${h.kusto.url}/v1/rest/auth/metadata`);
     assert.equal(response.status, 404);
     await response.arrayBuffer();
+  });
+
+  it('.alter table T policy ingestionbatching stores the policy (defaults filled) and refuses under 10 seconds', async () => {
+    await h.mgmt('.create-merge table Batched (Id:string)');
+    const [unset] = await h.mgmt('.show table Batched policy ingestionbatching');
+    assert.equal(
+      JSON.parse(String(unset!.Policy)).MaximumBatchingTimeSpan,
+      '00:05:00',
+      'without a policy the service default applies',
+    );
+    const [set] = await h.mgmt(
+      `.alter table Batched policy ingestionbatching '{"MaximumBatchingTimeSpan":"00:00:30"}'`,
+    );
+    assert.equal(set!.PolicyName, 'IngestionBatchingPolicy');
+    assert.deepEqual(JSON.parse(String(set!.Policy)), {
+      MaximumBatchingTimeSpan: '00:00:30',
+      MaximumNumberOfItems: 500,
+      MaximumRawDataSizeMB: 1024,
+    });
+    const [shown] = await h.mgmt('.show table Batched policy ingestionbatching');
+    assert.equal(shown!.Policy, set!.Policy);
+    await assert.rejects(
+      h.mgmt(`.alter table Batched policy ingestionbatching '{"MaximumBatchingTimeSpan":"00:00:05"}'`),
+      (e: unknown) => {
+        assert.equal(httpStatus(e), 400);
+        assert.match(oneApiError(e)!['@message'], /at least 00:00:10, got '00:00:05'/);
+        return true;
+      },
+    );
+  });
+
+  it('.drop table T ingestion json mapping removes one mapping; dropping it again is EntityNotFound', async () => {
+    await h.mgmt('.create-merge table Dropped (Id:string)');
+    await h.mgmt(
+      `.create-or-alter table Dropped ingestion json mapping 'Keep' '[{"column":"Id","path":"$.Id"}]'`,
+    );
+    await h.mgmt(
+      `.create-or-alter table Dropped ingestion json mapping 'Gone' '[{"column":"Id","path":"$.id"}]'`,
+    );
+    const left = await h.mgmt(".drop table Dropped ingestion json mapping 'Gone'");
+    assert.deepEqual(
+      left.map((m) => m.Name),
+      ['Keep'],
+    );
+    await assert.rejects(
+      h.mgmt(".drop table Dropped ingestion json mapping 'Gone'"),
+      (e: unknown) => oneApiError(e)?.code === 'BadRequest_EntityNotFound',
+    );
+  });
+
+  it('.alter column T.C type=t changes the column type and keeps the others', async () => {
+    await h.mgmt('.create-merge table Altered (Id:string, N:int, At:datetime)');
+    const [altered] = await h.mgmt('.alter column Altered.N type=string');
+    assert.equal(altered!.Schema, 'Id:string,N:string,At:datetime');
+    await assert.rejects(h.mgmt('.alter column Altered.Nope type=string'), (e: unknown) =>
+      /Column 'Nope' could not be found/.test(oneApiError(e)?.['@message'] ?? ''),
+    );
+  });
+
+  it('a principal with Ingestor + Viewer may run none of the setup commands, Admin may run all twice', async () => {
+    const commands = kustoSetupCommands({
+      table: 'SetupRights',
+      telemetryTable: 'SetupRightsRuns',
+      ingestionMode: 'streaming',
+      batchingSeconds: 30,
+    });
+    for (let pass = 0; pass < 2; pass++) for (const command of commands) await h.mgmt(command);
+    const app = new Client(h.kcsb(INGESTOR_VIEWER_TOKEN));
+    try {
+      for (const command of commands) {
+        await assert.rejects(app.executeMgmt(DB, command), (e: unknown) => {
+          assert.equal(httpStatus(e), 403, command.slice(0, 60));
+          return true;
+        });
+      }
+      // What the app does run: the read-only checks.
+      for (const command of [
+        '.show table SetupRights schema as json',
+        '.show table SetupRights ingestion json mappings',
+        '.show table SetupRights policy streamingingestion',
+        '.show table SetupRights policy ingestionbatching',
+      ])
+        await app.executeMgmt(DB, command);
+    } finally {
+      app.close();
+    }
   });
 });

@@ -21,7 +21,10 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
+import { QueueClient } from '@azure/storage-queue';
+import Database from 'better-sqlite3';
 import { type RunningAzurite, startAzurite } from '../../../local/azurite';
+import { KustoStore } from '../../../local/kusto/store';
 import { DB, type Harness, oneApiError, startHarness } from '../../harness/kusto-local';
 
 /**
@@ -40,7 +43,7 @@ async function popAll(queue: { pop(n?: number): Promise<unknown[]> }): Promise<R
 const stream = (value: unknown): Readable =>
   Readable.from([Buffer.from(typeof value === 'string' ? value : JSON.stringify(value))]);
 
-describe('local Kusto ingestion', { timeout: 60_000 }, () => {
+describe('local Kusto ingestion', { timeout: 180_000 }, () => {
   let azurite: RunningAzurite;
   let h: Harness;
   let queued: IngestClient;
@@ -173,7 +176,10 @@ describe('local Kusto ingestion', { timeout: 60_000 }, () => {
     await queued.ingestFromStream(stream([{ Id: 'x' }]), props);
     assert.equal(await h.kusto.drainQueuedIngestion(), 0);
     const failures = await popAll(new IngestStatusQueues(queued).failure);
-    assert.ok(failures.some((f) => f.Table === 'Missing' && /Missing/.test(String(f.Details))));
+    const failure = failures.find((f) => f.Table === 'Missing');
+    assert.match(String(failure?.Details), /Missing/);
+    assert.equal(failure?.FailureStatus, 'Permanent');
+    assert.equal(failure?.ErrorCode, 'BadRequest_TableNotFound');
     assert.equal(await h.kusto.drainQueuedIngestion(), 0, 'the failed message is gone from the queue');
   });
 
@@ -200,6 +206,110 @@ describe('local Kusto ingestion', { timeout: 60_000 }, () => {
       { Id: 'g1', At: new Date('2025-03-01T00:00:00Z') },
       { Id: 'g2', At: new Date('2025-03-02T00:00:00Z') },
     ]);
+  });
+
+  it('streaming into a mapping that no longer fits the table, or one that is gone, is refused with the service code', async () => {
+    await h.mgmt('.create-merge table Drift (Id:string, N:long)');
+    await h.mgmt('.alter table Drift policy streamingingestion enable');
+    await h.mgmt(
+      `.create-or-alter table Drift ingestion json mapping 'DriftMap' '[{"column":"Id","path":"$.Id","datatype":"string"},{"column":"N","path":"$.N","datatype":"long"}]'`,
+    );
+    await h.mgmt('.alter column Drift.N type=string');
+    const client = new StreamingIngestClient(h.kcsb());
+    const props = (mapping: string): IngestionProperties =>
+      new IngestionProperties({
+        database: DB,
+        table: 'Drift',
+        format: DataFormat.MULTIJSON,
+        ingestionMappingReference: mapping,
+      });
+    try {
+      await assert.rejects(
+        client.ingestFromStream(stream({ Id: 'd1', N: 1 }), props('DriftMap')),
+        (e: unknown) => {
+          assert.equal(oneApiError(e)?.code, 'BadRequest_InconsistentMapping');
+          assert.match(oneApiError(e)!['@message'], /column 'N' as long, but table 'Drift' has it as string/);
+          return true;
+        },
+      );
+      await assert.rejects(
+        client.ingestFromStream(stream({ Id: 'd1' }), props('NoSuchMap')),
+        (e: unknown) => {
+          assert.equal(oneApiError(e)?.code, 'BadRequest_InvalidMappingReference');
+          return true;
+        },
+      );
+    } finally {
+      client.close();
+    }
+    assert.deepEqual(await h.query('Drift | count'), [{ Count: 0 }]);
+  });
+
+  it('queued failures are reported Permanent for a missing source blob, Transient when injected so', async () => {
+    await h.mgmt('.create-merge table Faulty (Id:string)');
+    const resources = await h.mgmt('.get ingestion resources');
+    const readyQueue = String(
+      resources.find((r) => r.ResourceTypeName === 'SecuredReadyForAggregationQueue')!.StorageRoot,
+    );
+    const tempStorage = String(resources.find((r) => r.ResourceTypeName === 'TempStorage')!.StorageRoot);
+    const [container, sas] = tempStorage.split('?');
+    const message = {
+      Id: '0f8fad5b-d9cb-469f-a165-70867728950e',
+      BlobPath: `${container}/never-uploaded.json?${sas}`,
+      DatabaseName: DB,
+      TableName: 'Faulty',
+      ReportLevel: 2,
+      ReportMethod: 0,
+      AdditionalProperties: { format: 'multijson' },
+    };
+    h.kusto.injectIngestionFailures({ table: 'Faulty', status: 'Transient', count: 1 });
+    // The injected failure takes the first batch for the table (the SDK's); the hand-made message after it names a
+    // blob that was never uploaded.
+    await queued.ingestFromStream(
+      stream([{ Id: 'f1' }]),
+      new IngestionProperties({
+        database: DB,
+        table: 'Faulty',
+        format: DataFormat.MULTIJSON,
+        reportLevel: ReportLevel.FailuresAndSuccesses,
+        reportMethod: ReportMethod.Queue,
+      }),
+    );
+    await new QueueClient(readyQueue).sendMessage(Buffer.from(JSON.stringify(message)).toString('base64'));
+    assert.equal(await h.kusto.drainQueuedIngestion(), 0);
+    const failures = (await popAll(new IngestStatusQueues(queued).failure)).filter(
+      (f) => f.Table === 'Faulty',
+    );
+    assert.deepEqual(failures.map((f) => [f.ErrorCode, f.FailureStatus, f.ShouldRetry]).sort(), [
+      ['Download_SourceNotFound', 'Permanent', false],
+      ['General_TransientFailure', 'Transient', true],
+    ]);
+    assert.throws(
+      () => h.kusto.injectIngestionFailures({ status: 'Maybe' as 'Transient' }),
+      /'Transient' or 'Permanent'/,
+    );
+  });
+
+  it('a state directory from before batching policies opens, with no policy set', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'kusto-old-state-'));
+    try {
+      const first = new KustoStore(dir);
+      first.createMergeTable(DB, 'Old', [{ name: 'Id', type: 'string' }]);
+      first.close();
+      const raw = new Database(join(dir, 'kusto.sqlite'));
+      raw.exec('ALTER TABLE tables DROP COLUMN batching');
+      raw.close();
+      const reopened = new KustoStore(dir);
+      try {
+        assert.equal(reopened.getTable(DB, 'Old')?.batchingPolicy, null);
+        reopened.setBatchingPolicy(DB, 'Old', '{"MaximumBatchingTimeSpan":"00:00:30"}');
+        assert.equal(reopened.getTable(DB, 'Old')?.batchingPolicy, '{"MaximumBatchingTimeSpan":"00:00:30"}');
+      } finally {
+        reopened.close();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('tables, mappings, functions, extents and rows survive a restart', async () => {

@@ -1,0 +1,60 @@
+/** The Kusto settings this part adds to loadConfig: telemetry table name and batching time, with their checks. */
+import { strict as assert } from 'node:assert';
+import { describe, it } from 'node:test';
+import { ConfigError, loadConfig } from '../../src/config';
+
+const base = {
+  O365_TENANT_ID: '11111111-2222-3333-4444-555555555555',
+  O365_CLIENT_ID: 'aaaaaaaa-2222-3333-4444-555555555555',
+  O365_CLIENT_SECRET: 'not-a-real-secret',
+  KUSTO_CLUSTER_URL: 'https://mycluster.westeurope.kusto.windows.net',
+  KUSTO_DATABASE: 'Security',
+  AzureWebJobsStorage: 'UseDevelopmentStorage=true',
+};
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    assert.ok(error instanceof ConfigError, String(error));
+    return error.problems;
+  }
+  return [];
+}
+
+describe('Kusto settings', () => {
+  it('default to the O365PipelineRuns telemetry table and a 30-second batching time', () => {
+    const { kusto } = loadConfig(base);
+    assert.equal(kusto.telemetryTable, 'O365PipelineRuns');
+    assert.equal(kusto.batchingSeconds, 30);
+  });
+
+  it('take KUSTO_TELEMETRY_TABLE and KUSTO_BATCHING_SECONDS when given', () => {
+    const { kusto } = loadConfig({ ...base, KUSTO_TELEMETRY_TABLE: 'SocRuns', KUSTO_BATCHING_SECONDS: '10' });
+    assert.equal(kusto.telemetryTable, 'SocRuns');
+    assert.equal(kusto.batchingSeconds, 10);
+  });
+
+  it('refuse a batching time outside 10..300 seconds, naming the setting', () => {
+    for (const value of ['9', '301', '30.5', 'soon'])
+      assert.ok(
+        problemsOf({ ...base, KUSTO_BATCHING_SECONDS: value }).includes(
+          `KUSTO_BATCHING_SECONDS must be a whole number from 10 to 300, got "${value}".`,
+        ),
+        value,
+      );
+  });
+
+  it('refuse a telemetry table that is not a plain name, or that is the alerts table', () => {
+    assert.ok(
+      problemsOf({ ...base, KUSTO_TELEMETRY_TABLE: 'Runs; .drop table X' }).some((p) =>
+        p.startsWith('KUSTO_TELEMETRY_TABLE must be a plain Kusto table name'),
+      ),
+    );
+    assert.ok(
+      problemsOf({ ...base, KUSTO_TABLE: 'Soc', KUSTO_TELEMETRY_TABLE: 'Soc' }).includes(
+        'KUSTO_TELEMETRY_TABLE must differ from KUSTO_TABLE (both are "Soc").',
+      ),
+    );
+  });
+});
