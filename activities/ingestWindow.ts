@@ -21,12 +21,6 @@ export interface IngestWindowInput {
   rowsDocument: string;
 }
 
-/** What a sink that reports queued outcomes adds to its ingest result (absent: the outcome cannot be verified). */
-interface VerifiableResult {
-  sourceId?: string;
-  confirmed?: boolean;
-}
-
 /** The window key from a rows document name (selections/<windowKey>/_window-rows.json). */
 export function windowKeyOfRowsDocument(rowsDocument: string): string {
   const parts = rowsDocument.split('/');
@@ -81,8 +75,8 @@ export function ingestWindowActivity(deps: {
       const atMs = deps.now();
       const ids = fresh.map((r) => String(r.Id));
       await state.recordQueuedBatch(tag, ids, atMs);
-      const { sourceId, confirmed } = result as VerifiableResult;
-      if (sourceId && confirmed !== true) {
+      const { sourceId, confirmed } = result;
+      if (!confirmed) {
         await state.recordIngestionBatch({
           sourceId,
           tag,
