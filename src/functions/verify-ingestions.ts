@@ -209,7 +209,7 @@ export function failureOf(b: IngestionBatch) {
 
 /** The timer: drains and settles, logs what it did (counts only; no row content). */
 export async function verifyIngestionsTimer(_timer: Timer, context: InvocationContext): Promise<void> {
-  const summary = await verifyIngestions(await getState(), getKustoSink() as ReportingSink, Date.now());
+  const summary = await verifyIngestions(await getState(), getKustoSink(), Date.now());
   if (summary.reports > 0 || summary.pruned > 0) {
     context.log(`verifyIngestions at ${isoOf(Date.now())}: ${JSON.stringify(summary)}`);
   }
