@@ -205,4 +205,26 @@ describe('poison blobs are parked, retried and given up without stopping the loo
     assert.equal(bad.status, 400);
     assert.match(JSON.stringify(bad.body), /configured content types/);
   });
+
+  it('a rewind over the poisoned windows completes, parks into the live set without duplicates and adds no row twice', async () => {
+    const before = (await p.status()) as Status;
+    const rewind = await p.call('POST', '/api/pipeline/rewind', {
+      from: new Date(origin).toISOString(),
+      to: new Date(origin + 2 * HOUR).toISOString(),
+    });
+    assert.equal(rewind.status, 202, JSON.stringify(rewind.body));
+    await p.stack.host.waitForStatus(
+      (rewind.body as { instanceId: string }).instanceId,
+      ['Completed'],
+      60_000,
+    );
+    const after = (await p.status()) as Status;
+    assert.deepEqual(
+      after.parked.blobs.map((b) => b.contentId).sort(),
+      before.parked.blobs.map((b) => b.contentId).sort(),
+      'the same parked blobs, each once',
+    );
+    const ids = await p.tableIds();
+    assert.deepEqual(duplicatesIn(ids), []);
+  });
 });
