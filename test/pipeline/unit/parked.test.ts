@@ -5,7 +5,11 @@ import { windowKeyOfRowsDocument } from '../../../activities/ingestWindow';
 import { dataLossOf } from '../../../orchestrators/processWindow';
 import type { ArchiveStore } from '../../../src/archive';
 import { ConcurrencyError } from '../../../src/archive';
-import { verifyIngestions, type IngestionReportLike } from '../../../src/functions/verify-ingestions';
+import {
+  ingestionView,
+  verifyIngestions,
+  type IngestionReportLike,
+} from '../../../src/functions/verify-ingestions';
 import { addCounts, zeroCounts, type ContentToFetch } from '../../../src/pipeline/model';
 import {
   mergeLedgerEntry,
@@ -348,5 +352,33 @@ describe('verifyIngestions', () => {
     assert.equal(batch?.status, 'failed');
     assert.equal(batch?.error, 'BadRequest_InconsistentMapping: column X');
     assert.equal((await state.recentlyQueuedIds(atMs)).has('r1'), false);
+  });
+
+  it('shows a batch pending for more than 30 minutes as overdue', async () => {
+    const { state, atMs } = await setup();
+    assert.deepEqual((await ingestionView(state, atMs + 29 * 60_000)).pending.overdue, []);
+    const late = await ingestionView(state, atMs + 31 * 60_000);
+    assert.equal(late.pending.count, 1);
+    assert.deepEqual(
+      late.pending.overdue.map((o) => o.sourceId),
+      ['src-1'],
+    );
+  });
+
+  it('resolves a failed batch once every one of its rows is in the table', async () => {
+    const { state, sink, report } = await setup();
+    report({ permanent: true, errorCode: 'BadRequest_InvalidBlob' });
+    const present = new Set<string>(['r1']);
+    const withTable = {
+      ...sink,
+      existingIds: async (ids: string[]) => new Set(ids.filter((i) => present.has(i))),
+    };
+    const first = await verifyIngestions(state, withTable, Date.now());
+    assert.equal(first.resolved, 0, 'one row is still missing');
+    assert.equal((await state.readIngestionBatch('src-1'))?.status, 'failed');
+    present.add('r2');
+    const second = await verifyIngestions(state, withTable, Date.now());
+    assert.equal(second.resolved, 1);
+    assert.equal((await state.readIngestionBatch('src-1'))?.status, 'succeeded');
   });
 });
