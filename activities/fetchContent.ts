@@ -47,6 +47,8 @@ export interface FetchContentOutput {
   newlyParked?: boolean;
   /** A parked blob fetched on a retry: removed from the parked set, ingested like any other. */
   recovered?: boolean;
+  /** A parked blob the service now calls expired or gone: given up (data loss, named). */
+  givenUp?: boolean;
 }
 
 /** Blob content is kept by the service for 7 days after it was listed. */
@@ -97,10 +99,22 @@ export function fetchContentActivity(deps: {
     } catch (e) {
       const kind = blobFailureKind(e);
       if (kind === 'expired' || kind === 'notFound') {
-        // Reported as today (expired/missing content); a parked blob that ends this way leaves the set.
-        if (content.retry)
-          await (await deps.state()).unparkBlob(loopId, content.contentType, content.contentId);
-        return { ...base, outcome: kind, reason: messageOf(e) };
+        // Reported as today (expired/missing content). A parked blob that ends this way is given up: it leaves the
+        // set and the data-loss list names it with the service's answer.
+        const reason = messageOf(e);
+        const givenUp =
+          content.retry === true &&
+          (await (
+            await deps.state()
+          ).giveUpParked(
+            loopId,
+            content.contentType,
+            content.contentId,
+            reason,
+            input.windowKey,
+            DateTime.now().toUTC().toISO() ?? input.windowEnd,
+          ));
+        return { ...base, outcome: kind, reason, ...(givenUp ? { givenUp } : {}) };
       }
       if (kind === 'tenant') throw e;
       return park(e, kind);

@@ -189,6 +189,7 @@ export function countFetches(results: FetchContentOutput[]): Partial<WindowCount
     c.missingContent += r.outcome === 'notFound' ? 1 : 0;
     c.parkedBlobs += r.outcome === 'parked' && r.newlyParked === true ? 1 : 0;
     c.recoveredBlobs += r.recovered === true ? 1 : 0;
+    c.dataLossBlobs += r.givenUp === true ? 1 : 0;
   }
   return c;
 }

@@ -555,7 +555,43 @@ export class PipelineState {
     });
   }
 
-  /** Removes a blob from the set (it ended as expired or missing content); true when it was parked. */
+  /**
+   * Gives up one parked blob now (the service answered that it expired or is gone): moved to `lost` with the error,
+   * so the data-loss list names it. True when it was parked (a repeat finds it lost already and returns false).
+   */
+  giveUpParked(
+    loopId: string,
+    contentType: string,
+    contentId: string,
+    error: string,
+    windowKey: string,
+    atIso: string,
+  ): Promise<boolean> {
+    return this.update<ParkedSetDocument, boolean>(parkedSetName(loopId, contentType), (current) => {
+      const blob = current?.blobs.find((b) => b.contentId === contentId);
+      if (!current || !blob) return { result: false };
+      const lost: LostBlob = {
+        contentType,
+        contentId,
+        contentCreated: blob.contentCreated,
+        contentExpiration: blob.contentExpiration,
+        attempts: blob.attempts + 1,
+        lastError: error,
+        windowKey,
+        at: atIso,
+      };
+      return {
+        value: {
+          ...current,
+          blobs: current.blobs.filter((b) => b.contentId !== contentId),
+          lost: [...current.lost, lost].slice(-MAX_LOST_BLOBS),
+        },
+        result: true,
+      };
+    });
+  }
+
+  /** Removes a blob from the set; true when it was parked. */
   unparkBlob(loopId: string, contentType: string, contentId: string): Promise<boolean> {
     return this.update<ParkedSetDocument, boolean>(parkedSetName(loopId, contentType), (current) => {
       if (!current?.blobs.some((b) => b.contentId === contentId)) return { result: false };

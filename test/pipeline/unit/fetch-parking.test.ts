@@ -112,7 +112,7 @@ describe('fetchContent parks what its retries could not fetch', () => {
     assert.deepEqual(await state.parkedSets('loop'), []);
   });
 
-  it('reports expired content as before, and drops a parked blob that ends that way', async () => {
+  it('reports expired content as before, and gives up a parked blob that ends that way with one data-loss entry', async () => {
     const { fetchContent, state } = activity(new ContentExpiredError('AF20051', details));
     await state.parkBlob('loop', {
       content: input().content,
@@ -124,8 +124,17 @@ describe('fetchContent parks what its retries could not fetch', () => {
     });
     const out = await fetchContent(input({ retry: true }));
     assert.equal(out.outcome, 'expired');
+    assert.equal(out.givenUp, true);
     const [set] = await state.parkedSets('loop');
     assert.deepEqual(set.blobs, []);
+    assert.deepEqual(
+      set.lost.map((l) => [l.contentId, l.lastError]),
+      [['blob-1', 'AF20051']],
+      'named in the data-loss list once',
+    );
+    const again = await fetchContent(input({ retry: true }));
+    assert.equal(again.givenUp, undefined);
+    assert.equal((await state.parkedSets('loop'))[0].lost.length, 1);
   });
 
   it('parks a reference with impossible dates without fetching it, giving up 7 days after the window end', async () => {
