@@ -2,7 +2,7 @@
  * Queued ingestion is verified, not assumed: a batch the cluster rejects for good is detected from its ingestion
  * report, reported in status, /windows and the data-loss list with its rows document, Ids and the service's error,
  * its Ids are freed from the recently-queued cache, and once the cause is gone a rewind of the window lands its rows
- * exactly once. A batch the cluster accepts is marked succeeded.
+ * exactly once. A batch that meets a transient failure is re-sent with its tag and marked succeeded when it lands.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -40,6 +40,8 @@ describe('verified ingestion: a rejected queued batch is detected, reported and 
   let afterReject: StatusBody & IngestionStatus;
   let idsAfterReject: string[];
   let secondVerify: VerifySummary;
+  let resentVerify: VerifySummary;
+  let idsAfterResend: string[];
   let rejectedWindow: { ingestionFailures?: unknown[] } | undefined;
   let rewindVerify: VerifySummary;
 
@@ -77,9 +79,12 @@ describe('verified ingestion: a rejected queued batch is detected, reported and 
       ingestionFailures?: unknown[];
     }[];
 
-    // The cause is gone (the fault was for one batch); the next window is accepted.
+    // The cause is gone (the fault was for one batch). The next window's batch meets a transient failure: re-sent.
+    p.stack.kusto!.injectIngestionFailures({ table: config.kusto.table, status: 'Transient', count: 1 });
     await p.driveUntil(p.t0 + 10 * MINUTE);
     secondVerify = await verify();
+    resentVerify = await verify();
+    idsAfterResend = await p.tableIds();
 
     const rewind = await p.call('POST', '/api/pipeline/rewind', {
       from: new Date(origin).toISOString(),
@@ -118,9 +123,14 @@ describe('verified ingestion: a rejected queued batch is detected, reported and 
     assert.equal(rejectedWindow?.ingestionFailures?.length, 1);
   });
 
-  it('marks an accepted batch succeeded', () => {
-    assert.ok(secondVerify.succeeded >= 1, JSON.stringify(secondVerify));
+  it('re-sends a transiently failed batch with its tag, and marks it succeeded when it lands', () => {
+    assert.equal(secondVerify.resent, 1, JSON.stringify(secondVerify));
     assert.equal(secondVerify.failed, 0);
+    assert.ok(resentVerify.succeeded >= 1, JSON.stringify(resentVerify));
+    const truth = p.stack.sim!.groundTruth(origin + HOUR, p.t0);
+    for (const id of truth.ids)
+      assert.ok(idsAfterResend.includes(id), `row ${id} of the second window landed`);
+    assert.deepEqual(duplicatesIn(idsAfterResend), []);
   });
 
   it('a rewind of the window after the cause is gone lands its rows exactly once', async () => {
