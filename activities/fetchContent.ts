@@ -1,12 +1,20 @@
 /**
  * One content blob: fetch → archive raw (write-once by contentId) → select with the rules → return the selection.
  * Malformed content is quarantined with its reason and never fails the window; expired or vanished content is
- * reported (data loss), not retried forever. Large selections go to an archive document and travel as a pointer,
+ * reported (data loss), not retried forever.
+ *
+ * A fetch that still fails after the client's own retries *parks* the blob instead of failing the window: it joins
+ * the live loop's parked set, which later windows retry first until the blob's contentExpiration. That covers
+ * failures wrong for this blob (a bare 404, a foreign or invalid URI, a body over the size cap, a listing reference
+ * with impossible dates) and transient ones that outlasted the client's backoff (its attempts are counted). Failures
+ * that concern the whole tenant (credential, permission, tenant gone) and failures of our own storage still throw:
+ * the window fails and is retried, since parking every blob of a tenant would only hide the problem. Large selections go to an archive document and travel as a pointer,
  * because activity results live in orchestration history (and in queue messages on Azure Storage).
  */
 import { MalformedContentError, selectFromContent, type RuleSet } from '../src/alerts';
-import { ContentExpiredError, ContentNotFoundError, type ManagementApiClient } from '../src/o365';
-import type { ContentToFetch, SelectionPayload } from '../src/pipeline/model';
+import { DateTime } from 'luxon';
+import { blobFailureKind, checkContentReference, type ManagementApiClient } from '../src/o365';
+import { PIPELINE_INSTANCE_ID, type ContentToFetch, type SelectionPayload } from '../src/pipeline/model';
 import type { PipelineState } from '../src/pipeline/state';
 
 /** Selections above this size (serialized) are passed by pointer. */
@@ -20,11 +28,14 @@ export interface FetchContentInput {
   windowKey: string;
   windowStart: string;
   windowEnd: string;
+  /** The live loop whose parked set takes this blob if it cannot be fetched; default the single loop's id. */
+  loopId?: string;
 }
 
 export interface FetchContentOutput {
   contentId: string;
-  outcome: 'selected' | 'expired' | 'notFound' | 'malformed';
+  /** 'parked': the fetch failed and the blob is in the parked set (newly, or one more failed retry). */
+  outcome: 'selected' | 'expired' | 'notFound' | 'malformed' | 'parked';
   recordsSeen: number;
   malformedRecords: number;
   /** Inline when small; otherwise `pointer` names an archive document holding the {@link SelectionPayload}. */
@@ -34,6 +45,19 @@ export interface FetchContentOutput {
   waitingCount: number;
   verdictCount: number;
   reason?: string;
+  /** With outcome 'parked': true when the blob was not parked before (counted as newly parked). */
+  newlyParked?: boolean;
+  /** A parked blob fetched on a retry: removed from the parked set, ingested like any other. */
+  recovered?: boolean;
+  /** A parked blob the service now calls expired or gone: given up (data loss, named). */
+  givenUp?: boolean;
+}
+
+/** Blob content is kept by the service for 7 days after it was listed. */
+const RETENTION = { days: 7 };
+
+function messageOf(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).slice(0, 500);
 }
 
 export function fetchContentActivity(deps: {
@@ -43,7 +67,7 @@ export function fetchContentActivity(deps: {
 }) {
   return async function fetchContent(input: FetchContentInput): Promise<FetchContentOutput> {
     const { content } = input;
-    const base = {
+    const base: Omit<FetchContentOutput, 'outcome'> = {
       contentId: content.contentId,
       recordsSeen: 0,
       malformedRecords: 0,
@@ -51,18 +75,61 @@ export function fetchContentActivity(deps: {
       waitingCount: 0,
       verdictCount: 0,
     };
+    const loopId = input.loopId ?? PIPELINE_INSTANCE_ID;
+    const park = async (error: unknown, kind: 'permanent' | 'transient'): Promise<FetchContentOutput> => {
+      const reason = messageOf(error);
+      const outcome = await (
+        await deps.state(input.tenantId)
+      ).parkBlob(loopId, {
+        content,
+        contentExpiration: giveUpTime(content, input.windowEnd),
+        error: reason,
+        kind,
+        windowKey: input.windowKey,
+        atIso: DateTime.now().toUTC().toISO() ?? input.windowEnd,
+      });
+      // Given up already (a rewind of its window): reported once as data loss, not parked again.
+      if (outcome === 'lost') return { ...base, outcome: 'expired', reason };
+      return { ...base, outcome: 'parked', reason, newlyParked: outcome === 'parked' };
+    };
+
+    if (content.invalid !== undefined) return park(new Error(content.invalid), 'permanent');
     const client = await deps.o365(input.tenantId);
     let text: string;
     try {
       text = await client.fetchContentText(content.contentUri);
     } catch (e) {
-      if (e instanceof ContentExpiredError) return { ...base, outcome: 'expired', reason: e.message };
-      if (e instanceof ContentNotFoundError) return { ...base, outcome: 'notFound', reason: e.message };
-      throw e;
+      const kind = blobFailureKind(e);
+      if (kind === 'expired' || kind === 'notFound') {
+        // Reported as today (expired/missing content). A parked blob that ends this way is given up: it leaves the
+        // set and the data-loss list names it with the service's answer.
+        const reason = messageOf(e);
+        const givenUp =
+          content.retry === true &&
+          (await (
+            await deps.state(input.tenantId)
+          ).giveUpParked(
+            loopId,
+            content.contentType,
+            content.contentId,
+            reason,
+            input.windowKey,
+            DateTime.now().toUTC().toISO() ?? input.windowEnd,
+          ));
+        return { ...base, outcome: kind, reason, ...(givenUp ? { givenUp } : {}) };
+      }
+      if (kind === 'tenant') throw e;
+      return park(e, kind);
     }
 
     const state = await deps.state(input.tenantId);
     await state.archiveRaw(content, text);
+    // Only the live loop's own retry recovers a parked blob: a rewind's success feeds the rewind's pending store,
+    // and the live loop still needs the blob for its own. It leaves the set when this window is recorded done.
+    const recovered =
+      content.retry === true &&
+      (await state.markRecovered(loopId, content.contentType, content.contentId, input.windowKey));
+    if (recovered) base.recovered = true;
 
     let selection;
     try {
@@ -95,8 +162,9 @@ export function fetchContentActivity(deps: {
       waitingAlerts: selection.waitingAlerts,
       verdicts: selection.verdicts,
     };
-    const counts = {
+    const counts: FetchContentOutput = {
       ...base,
+      outcome: 'selected',
       recordsSeen: selection.recordsSeen,
       malformedRecords: selection.quarantined.length,
       rowCount: payload.rows.length,
@@ -104,9 +172,29 @@ export function fetchContentActivity(deps: {
       verdictCount: payload.verdicts.length,
     };
     if (Buffer.byteLength(JSON.stringify(payload)) <= INLINE_SELECTION_BYTES) {
-      return { ...counts, outcome: 'selected', selection: payload };
+      return { ...counts, selection: payload };
     }
     const pointer = await state.putSelection(input.windowKey, content.contentId, payload);
-    return { ...counts, outcome: 'selected', pointer };
+    return { ...counts, pointer };
   };
+}
+
+/**
+ * When a parked blob is given up: its contentExpiration; for a reference whose dates cannot be trusted (or an older
+ * history without the field), the window end + 7 days — the window end is when the blob was listed, in data time.
+ */
+export function giveUpTime(content: ContentToFetch, windowEnd: string): string {
+  const listed = content.contentExpiration
+    ? DateTime.fromISO(content.contentExpiration, { zone: 'utc' })
+    : null;
+  if (content.invalid === undefined && listed?.isValid) return listed.toISO() ?? content.contentExpiration!;
+  const created = DateTime.fromISO(content.contentCreated, { zone: 'utc' });
+  const base =
+    content.invalid === undefined && created.isValid ? created : DateTime.fromISO(windowEnd, { zone: 'utc' });
+  return base.plus(RETENTION).toISO() ?? windowEnd;
+}
+
+/** The parking error of a listing reference with impossible dates (undefined for a usable one). */
+export function invalidReferenceReason(ref: Parameters<typeof checkContentReference>[0]): string | undefined {
+  return ref.invalid ?? checkContentReference(ref)?.message;
 }

@@ -6,16 +6,27 @@
  * Why a content tag rather than the window id: queued rows become queryable only after the cluster's batching, so
  * the Id check cannot see them yet. A retry of the window, and a rewind of it soon after, produce the same rows and so
  * the same tag, which the cluster skips; a batch with different rows (a new rule onboarded) gets a new tag.
+ *
+ * A queued batch is not assumed safe: it is recorded (state/ingestions/<sourceId>.json, status 'pending') and the
+ * verifyIngestions timer settles it from the cluster's ingestion reports — re-sent after a transient failure,
+ * reported with its rows document, Ids and the service's error after a permanent one.
  */
 import { createHash } from 'node:crypto';
 import type { KustoSink } from '../src/kusto';
 import type { AlertRow } from '../src/kusto/schema';
-import type { PipelineState } from '../src/pipeline/state';
+import { queuedBatchName, type PipelineState } from '../src/pipeline/state';
+import { isoOf } from '../src/pipeline/windows';
 
 export interface IngestWindowInput {
   rowsDocument: string;
   /** Whose rows (fills TenantName); absent in single-tenant histories: the first tenant. */
   tenantId?: string;
+}
+
+/** The window key from a rows document name (selections/<windowKey>/_window-rows.json). */
+export function windowKeyOfRowsDocument(rowsDocument: string): string {
+  const parts = rowsDocument.split('/');
+  return parts.length >= 3 ? decodeURIComponent(parts[parts.length - 2]) : rowsDocument;
 }
 
 export interface IngestWindowOutput {
@@ -65,11 +76,23 @@ export function ingestWindowActivity(deps: {
     const tag = contentTag(fresh);
     const result = await sink.ingestRows(fresh, tag);
     if (result.mode === 'queued') {
-      await state.recordQueuedBatch(
-        tag,
-        fresh.map((r) => String(r.Id)),
-        deps.now(),
-      );
+      const atMs = deps.now();
+      const ids = fresh.map((r) => String(r.Id));
+      await state.recordQueuedBatch(tag, ids, atMs);
+      const { sourceId, confirmed } = result;
+      if (!confirmed) {
+        await state.recordIngestionBatch({
+          sourceId,
+          tag,
+          rowsDocument: input.rowsDocument,
+          ids,
+          windowKey: windowKeyOfRowsDocument(input.rowsDocument),
+          queuedAt: isoOf(atMs),
+          status: 'pending',
+          queuedDocument: queuedBatchName(tag, atMs),
+          sends: 1,
+        });
+      }
     }
     return { ingested: result.rows, duplicateRecords: duplicates + unique.length - fresh.length };
   };

@@ -2,9 +2,19 @@
  * Lists a window's content (from the re-list overlap on, in slices the API accepts) and drops blobs a live run
  * already processed, so content that became listable late is still processed while re-listed content costs list
  * calls only.
+ *
+ * Parked blobs come first: a live window gives up the parked blobs whose expiration has passed (data loss, named)
+ * and puts at most MAX_PARKED_RETRIES_PER_WINDOW of the others, nearest expiration first, at the head of `toFetch`
+ * flagged `retry`. A rewind re-lists its whole range anyway, so it only moves the parked blobs it lists to the head.
+ * A listing reference with impossible dates is passed on flagged `invalid`, for fetchContent to park.
  */
 import type { ManagementApiClient } from '../src/o365';
-import type { ContentToFetch } from '../src/pipeline/model';
+import {
+  MAX_PARKED_RETRIES_PER_WINDOW,
+  PIPELINE_INSTANCE_ID,
+  type ContentToFetch,
+  type LostBlob,
+} from '../src/pipeline/model';
 import type { PipelineState } from '../src/pipeline/state';
 import { isoOf, listingSlices } from '../src/pipeline/windows';
 
@@ -18,6 +28,10 @@ export interface ListContentInput {
   windowEnd: string;
   /** Live windows skip contentIds the ledger already holds; rewinds re-fetch everything. */
   skipKnown: boolean;
+  /** The window's key: names the given-up entries so a retried listing reports the same ones. */
+  windowKey?: string;
+  /** The live loop owning the parked set; default the single loop's id. */
+  loopId?: string;
 }
 
 export interface ListContentOutput {
@@ -25,6 +39,10 @@ export interface ListContentOutput {
   listed: number;
   alreadyProcessed: number;
   lateContent: number;
+  /** Parked blobs put at the head of `toFetch` for a retry. */
+  parkedRetries?: number;
+  /** Parked blobs given up by this window at their expiration (data loss). */
+  givenUp?: LostBlob[];
 }
 
 export function listContentActivity(deps: {
@@ -33,6 +51,21 @@ export function listContentActivity(deps: {
 }) {
   return async function listContent(input: ListContentInput): Promise<ListContentOutput> {
     const client = await deps.o365(input.tenantId);
+    const loopId = input.loopId ?? PIPELINE_INSTANCE_ID;
+    // Live windows retry parked blobs (data time decides expiry, as it decides the window); an older history's
+    // input without a window key skips this once.
+    const parked =
+      input.skipKnown && input.windowKey
+        ? await (
+            await deps.state(input.tenantId)
+          ).takeDueParked(
+            loopId,
+            input.contentType,
+            Date.parse(input.windowEnd),
+            input.windowKey,
+            MAX_PARKED_RETRIES_PER_WINDOW,
+          )
+        : { due: [], givenUp: [] };
     const listFromMs = Date.parse(input.listFrom);
     const windowStartMs = Date.parse(input.windowStart);
     const windowEndMs = Date.parse(input.windowEnd);
@@ -56,6 +89,26 @@ export function listContentActivity(deps: {
 
     const seen = new Set<string>();
     const toFetch: ContentToFetch[] = [];
+    for (const blob of parked.due) {
+      seen.add(blob.contentId);
+      toFetch.push({
+        contentType: blob.contentType,
+        contentId: blob.contentId,
+        contentUri: blob.contentUri,
+        contentCreated: blob.contentCreated,
+        contentExpiration: blob.contentExpiration,
+        retry: true,
+        ...(blob.invalid !== undefined ? { invalid: blob.invalid } : {}),
+      });
+    }
+    const parkedHere = input.skipKnown
+      ? new Set<string>()
+      : new Set(
+          (await (await deps.state(input.tenantId)).readParkedSet(loopId, input.contentType)).blobs.map(
+            (b) => b.contentId,
+          ),
+        );
+    const listedParked: ContentToFetch[] = [];
     let alreadyProcessed = 0;
     let lateContent = 0;
     for (const ref of refs) {
@@ -66,13 +119,23 @@ export function listContentActivity(deps: {
         continue;
       }
       if (Date.parse(ref.contentCreated) < windowStartMs) lateContent++;
-      toFetch.push({
+      const item: ContentToFetch = {
         contentType: ref.contentType,
         contentId: ref.contentId,
         contentUri: ref.contentUri,
         contentCreated: ref.contentCreated,
-      });
+        ...(ref.contentExpiration ? { contentExpiration: ref.contentExpiration } : {}),
+        ...(ref.invalid !== undefined ? { invalid: ref.invalid } : {}),
+      };
+      (parkedHere.has(ref.contentId) ? listedParked : toFetch).push(item);
     }
-    return { toFetch, listed: refs.length, alreadyProcessed, lateContent };
+    return {
+      toFetch: [...listedParked, ...toFetch],
+      listed: refs.length,
+      alreadyProcessed,
+      lateContent,
+      ...(parked.due.length ? { parkedRetries: parked.due.length } : {}),
+      ...(parked.givenUp.length ? { givenUp: parked.givenUp } : {}),
+    };
   };
 }

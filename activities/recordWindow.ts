@@ -7,7 +7,7 @@ import type { InvocationContext } from '@azure/functions';
 import type { KustoSink } from '../src/kusto';
 import type { ManagementApiClient } from '../src/o365';
 import type { WindowRecord } from '../src/pipeline/model';
-import type { PipelineState } from '../src/pipeline/state';
+import { summarizeParked, type PipelineState } from '../src/pipeline/state';
 import { runLogLine, telemetryRow } from '../src/pipeline/telemetry';
 import { isoOf } from '../src/pipeline/windows';
 
@@ -56,13 +56,21 @@ export function recordWindowActivity(deps: {
     input: RecordWindowInput,
     context?: InvocationContext,
   ): Promise<{ name: string; runs: number }> {
-    const recorded = await (await deps.state(input.tenantId)).recordWindow(input);
+    const state = await deps.state(input.tenantId);
+    const recorded = await state.recordWindow(input);
     const tenantId = deps.tenantId(input.tenantId);
+    // The loop's parked set after the run (live runs only: a rewind's blobs join the live loop's set).
+    const parked = input.parkedLoopId
+      ? summarizeParked(await state.parkedSets(input.parkedLoopId), deps.now())
+      : undefined;
     const row = telemetryRow(input, {
       tenantId,
       tenantName: deps.tenantName(input.tenantId),
       at: isoOf(deps.now()),
       ...(await faultsSince(tenantId)),
+      ...(parked
+        ? { parkedTotal: parked.count, hoursToNextParkedExpiry: parked.hoursToNextExpiry ?? null }
+        : {}),
     });
     const line = runLogLine(row);
     if (input.run.status === 'failed') context?.warn(line);

@@ -10,7 +10,9 @@ import {
   addCounts,
   zeroCounts,
   type CorrelationSummary,
+  PIPELINE_INSTANCE_ID,
   type DataLossRange,
+  type LostBlob,
   type RunKind,
   type WindowCounts,
 } from '../src/pipeline/model';
@@ -36,6 +38,11 @@ export interface ProcessWindowInput {
   dataLoss?: DataLossRange[];
   /** The caller's attempt at this window (1 = first); absent in older histories. */
   attempt?: number;
+  /**
+   * The live loop whose parked set takes this window's unfetchable blobs and whose windows retry them. Default: the
+   * run id for a live window, the single loop's id for a rewind.
+   */
+  loopId?: string;
 }
 
 export interface ProcessWindowOutput {
@@ -69,6 +76,8 @@ export function* processWindow(ctx: OrchestrationContext): Generator<Task, Proce
     windowStart: input.windowStart,
     windowEnd: input.windowEnd,
     skipKnown: input.kind === 'live',
+    windowKey,
+    loopId: parkedSetOf(input),
   });
   clock.lap('list');
   const fetched = yield* fetchAll(ctx, input, listed, windowKey);
@@ -105,7 +114,8 @@ export function* processWindow(ctx: OrchestrationContext): Generator<Task, Proce
         (ctx.df.currentUtcDateTime.getTime() - Date.parse(input.windowEnd)) / MINUTE_MS,
       ),
     },
-    ...(input.dataLoss ? { dataLoss: input.dataLoss } : {}),
+    ...dataLossOf(input.dataLoss, listed.givenUp),
+    ...(input.kind === 'live' ? { parkedLoopId: parkedSetOf(input) } : {}),
   });
   return { ...windowOf(input), counts, pendingAlerts: correlated.pendingAlerts };
 }
@@ -135,6 +145,7 @@ function* fetchAll(
     windowKey,
     windowStart: input.windowStart,
     windowEnd: input.windowEnd,
+    loopId: parkedSetOf(input),
   }));
   const batchSize = input.batchSize ?? DEFAULT_FETCH_BATCH_SIZE;
   if (items.length <= batchSize) {
@@ -179,6 +190,26 @@ export function windowKeyOf(
   return `${input.runId}-${input.contentType}-${isoOf(Date.parse(input.windowStart))}`;
 }
 
+/** The live loop owning the parked set this window feeds and retries. */
+function parkedSetOf(input: ProcessWindowInput): string {
+  return input.loopId ?? (input.kind === 'live' ? input.runId : PIPELINE_INSTANCE_ID);
+}
+
+/** The window's data-loss ranges plus one entry per parked blob it gave up (named, with its last error). */
+export function dataLossOf(
+  ranges: DataLossRange[] | undefined,
+  givenUp: LostBlob[] | undefined,
+): { dataLoss?: DataLossRange[] } {
+  const blobs: DataLossRange[] = (givenUp ?? []).map((b) => ({
+    from: b.contentCreated,
+    to: b.contentExpiration,
+    contentId: b.contentId,
+    reason: `parked blob given up at its expiration after ${b.attempts} attempt(s): ${b.lastError}`,
+  }));
+  const all = [...(ranges ?? []), ...blobs];
+  return all.length ? { dataLoss: all } : {};
+}
+
 function windowOf(input: ProcessWindowInput) {
   return { contentType: input.contentType, windowStart: input.windowStart, windowEnd: input.windowEnd };
 }
@@ -200,6 +231,9 @@ export function countFetches(results: FetchContentOutput[]): Partial<WindowCount
     c.malformedRecords += r.malformedRecords;
     c.expiredContent += r.outcome === 'expired' ? 1 : 0;
     c.missingContent += r.outcome === 'notFound' ? 1 : 0;
+    c.parkedBlobs += r.outcome === 'parked' && r.newlyParked === true ? 1 : 0;
+    c.recoveredBlobs += r.recovered === true ? 1 : 0;
+    c.dataLossBlobs += r.givenUp === true ? 1 : 0;
   }
   return c;
 }
@@ -215,6 +249,7 @@ function windowCounts(
     listed: listed.listed,
     alreadyProcessed: listed.alreadyProcessed,
     lateContent: listed.lateContent,
+    dataLossBlobs: listed.givenUp?.length ?? 0,
     selectedRows: correlated.selectedRows,
     released: correlated.released,
     expiredAlerts: correlated.expiredAlerts,

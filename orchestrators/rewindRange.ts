@@ -62,6 +62,7 @@ function* rewindWindow(
         OrchestratorNames.processWindow,
         {
           ...(input.tenantId ? { tenantId: input.tenantId } : {}),
+          ...(input.loopId ? { loopId: input.loopId } : {}),
           runId,
           kind: 'rewind',
           contentType,

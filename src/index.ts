@@ -17,6 +17,8 @@ import {
   stopPipeline,
 } from './functions/pipeline';
 import { dashboardPage } from './functions/dashboard';
+import { retryParked } from './functions/parked';
+import { VERIFY_INGESTIONS_SCHEDULE, verifyIngestionsTimer } from './functions/verify-ingestions';
 import { PURGE_SCHEDULE, purgeHistory } from './functions/purge';
 import { RECONCILE_SCHEDULE, reconcileTenants } from './functions/reconcile';
 import { OrchestratorNames } from './pipeline/model';
@@ -62,6 +64,7 @@ const routes = [
   { name: 'pipelineRewind', route: 'pipeline/rewind', method: 'POST', handler: rewindPipeline },
   { name: 'pipelineWindows', route: 'pipeline/windows', method: 'GET', handler: listWindows },
   { name: 'pipelineDashboard', route: 'pipeline/dashboard', method: 'GET', handler: dashboardPage },
+  { name: 'pipelineParkedRetry', route: 'pipeline/parked/retry', method: 'POST', handler: retryParked },
 ] as const;
 for (const r of routes) {
   app.http(r.name, {
@@ -83,4 +86,9 @@ app.timer('reconcileTenants', {
   schedule: RECONCILE_SCHEDULE,
   extraInputs: [client],
   handler: reconcileTenants,
+});
+
+app.timer('verifyIngestions', {
+  schedule: VERIFY_INGESTIONS_SCHEDULE,
+  handler: verifyIngestionsTimer,
 });

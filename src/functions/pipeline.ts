@@ -11,6 +11,7 @@ import { isoOf } from '../pipeline/windows';
 import { getConfig, getO365Client, getState, now } from '../runtime';
 import { BadRequest, json, problem, readQuery } from './http';
 import { loopStatus, startLoop, stopLoop } from './loops';
+import { parkedStatus, windowFindings } from './parked';
 import { parseRewindBody, parseStartBody, parseStopBody, parseWindowsQuery, selectTenants } from './requests';
 
 /** Rewinds re-fetch every blob of their range: a few at once is plenty, more only competes for the request budget. */
@@ -123,6 +124,8 @@ export async function rewindPipeline(
     }
     const input: RewindInput = {
       tenantId: tenant.tenantId,
+      // Blobs the rewind cannot fetch join the parked set of the tenant's live loop, which retries them.
+      loopId: loopIdFor(config.tenants, tenant.tenantId),
       ...range,
       windowMinutes: config.pipeline.windowMinutes,
       holdHours: config.pipeline.alertHoldHours,
@@ -154,11 +157,17 @@ export async function listWindows(request: HttpRequest): Promise<HttpResponseIni
   try {
     const query = parseWindowsQuery(request, now(), getConfig());
     const state = await getState(query.tenant.tenantId);
+    const findings = await windowFindings(state, loopIdFor(getConfig().tenants, query.tenant.tenantId));
     const windows = [];
     for (const contentType of query.contentTypes) {
       for (const entry of await state.readLedger(contentType, query.fromMs, query.toMs)) {
         const { contentIds, liveContentIds: _live, ...rest } = entry;
-        windows.push({ tenantId: query.tenant.tenantId, ...rest, blobs: contentIds.length });
+        windows.push({
+          tenantId: query.tenant.tenantId,
+          ...rest,
+          blobs: contentIds.length,
+          ...findings(contentType, entry.windowStart),
+        });
       }
     }
     return json(200, { from: isoOf(query.fromMs), to: isoOf(query.toMs), windows });
@@ -180,8 +189,12 @@ export async function pipelineStatus(
     const tenants = [];
     for (const tenant of selectTenants(config, query.tenant, true)) {
       const state = await getState(tenant.tenantId);
+      const loop = await loopStatus(client, state, config, tenant, nowMs);
+      const { dataLoss: blobLoss, ...parked } = await parkedStatus(state, loop.instanceId, nowMs);
       tenants.push({
-        ...(await loopStatus(client, state, config, tenant, nowMs)),
+        ...loop,
+        ...parked,
+        dataLoss: [...(loop.checkpoint?.dataLoss ?? []), ...blobLoss],
         faults: await faultsOf(tenant.tenantId),
       });
     }

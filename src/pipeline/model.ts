@@ -41,6 +41,12 @@ export interface WindowCounts {
   /** Content that could not be fetched any more (AF20051 expired, AF20050/AF20052 not found): data loss. */
   expiredContent: number;
   missingContent: number;
+  /** Blobs newly parked in this run (fetch failed after the client's retries; kept and retried until expiry). */
+  parkedBlobs: number;
+  /** Parked blobs fetched successfully on a retry and ingested like any other. */
+  recoveredBlobs: number;
+  /** Parked blobs given up at their contentExpiration: data loss, each named in the data-loss list. */
+  dataLossBlobs: number;
 }
 
 export function zeroCounts(): WindowCounts {
@@ -60,6 +66,9 @@ export function zeroCounts(): WindowCounts {
     malformedRecords: 0,
     expiredContent: 0,
     missingContent: 0,
+    parkedBlobs: 0,
+    recoveredBlobs: 0,
+    dataLossBlobs: 0,
   };
 }
 
@@ -70,11 +79,13 @@ export function addCounts(a: WindowCounts, b: Partial<WindowCounts>): WindowCoun
   return out;
 }
 
-/** A time range whose content can no longer be listed or fetched. */
+/** A time range whose content can no longer be listed or fetched; or (with contentId) one blob given up. */
 export interface DataLossRange {
   from: string;
   to: string;
   reason: string;
+  /** Set when one parked blob was given up at its expiration: from/to are then its contentCreated/contentExpiration. */
+  contentId?: string;
 }
 
 /** The loop's durable position, kept in the archive (state/checkpoints/<loop>.json) and carried by continueAsNew. */
@@ -140,6 +151,11 @@ export interface WindowRecord {
   run: LedgerRun;
   contentIds: string[];
   dataLoss?: DataLossRange[];
+  /**
+   * The live loop whose parked set this run retried: once the run is done (its rows ingested), the blobs it
+   * recovered leave the set. Absent for rewinds and failed runs.
+   */
+  parkedLoopId?: string;
 }
 
 /** A content blob to fetch (the API's reference, without its expiration). */
@@ -148,6 +164,60 @@ export interface ContentToFetch {
   contentId: string;
   contentUri: string;
   contentCreated: string;
+  /** From the listing; absent in older histories (then contentCreated + 7 days). */
+  contentExpiration?: string;
+  /** A retry of a parked blob (taken from the parked set, not from this window's listing). */
+  retry?: boolean;
+  /** Why the listing reference cannot be trusted (impossible dates): parked without a fetch. */
+  invalid?: string;
+}
+
+// Parked blobs -------------------------------------------------------------------------------------------------
+
+/** How many parked blobs one window retries at most, before its own content, so a bad day cannot starve new content. */
+export const MAX_PARKED_RETRIES_PER_WINDOW = 50;
+
+/**
+ * A blob whose fetch still failed after the client's retries, kept for retries until its contentExpiration
+ * (state/parked/<loopId>/<contentType>.json holds one content type's set).
+ */
+export interface ParkedBlob {
+  contentType: string;
+  contentId: string;
+  contentUri: string;
+  contentCreated: string;
+  /** When the service deletes it; for a reference with impossible dates, the time it was listed + 7 days. */
+  contentExpiration: string;
+  attempts: number;
+  firstParkedAt: string;
+  lastAttemptAt: string;
+  lastError: string;
+  /** 'permanent' (wrong for this blob) or 'transient' (throttling, 5xx, timeouts that outlasted the client's retries). */
+  kind: 'permanent' | 'transient';
+  /** The window that parked it. */
+  windowKey: string;
+  /** Set by POST /api/pipeline/parked/retry: the next window takes it before any other parked blob. */
+  retryRequestedAt?: string;
+  /** The listing reference's dates are impossible: retries re-park it without a fetch until it is given up. */
+  invalid?: string;
+  /**
+   * The window that fetched it successfully on a retry. It leaves the set only when that window is done (recorded),
+   * so a window that fails after the fetch retries it again rather than losing it.
+   */
+  recoveredIn?: string;
+}
+
+/** A parked blob given up at its expiration: one entry per blob, whatever the retries of the window that gave it up. */
+export interface LostBlob {
+  contentType: string;
+  contentId: string;
+  contentCreated: string;
+  contentExpiration: string;
+  attempts: number;
+  lastError: string;
+  /** The window that gave it up (its retries report the same entry again instead of adding one). */
+  windowKey: string;
+  at: string;
 }
 
 /** What one blob selected: rows to ingest now, alerts waiting for their investigation, and AIR verdicts seen. */
@@ -195,6 +265,8 @@ export interface PipelineLoopInput {
 export interface RewindInput {
   /** Absent in rewinds started by single-tenant versions: then the first configured tenant. */
   tenantId?: string;
+  /** The tenant's live loop, whose parked set takes the blobs the rewind cannot fetch (absent: the first loop's). */
+  loopId?: string;
   from: string;
   to: string;
   contentTypes: string[];

@@ -9,13 +9,17 @@
  */
 import { DateTime } from 'luxon';
 import type { CorrelationState } from '../alerts';
-import { ConcurrencyError, documentNames, type ArchiveStore, type ContentRef } from '../archive';
+import { ConcurrencyError, documentNames, nameSegment, type ArchiveStore, type ContentRef } from '../archive';
 import type { AlertRow } from '../kusto/schema';
 import type {
   Checkpoint,
   CorrelationSummary,
+  ContentToFetch,
+  DataLossRange,
   LedgerEntry,
   LedgerRun,
+  LostBlob,
+  ParkedBlob,
   SelectionPayload,
   WindowRecord,
 } from './model';
@@ -51,7 +55,39 @@ interface QueuedBatchDocument {
   at: string;
 }
 
+/** One content type's parked blobs of one loop, and the blobs given up at expiry (state/parked/<loop>/<type>.json). */
+export interface ParkedSetDocument {
+  contentType: string;
+  blobs: ParkedBlob[];
+  /** Given-up blobs, newest last (bounded): the data-loss list names them. */
+  lost: LostBlob[];
+}
+
+/** A queued batch whose outcome the cluster reports later (state/ingestions/<sourceId>.json). */
+export interface IngestionBatch {
+  sourceId: string;
+  tag: string;
+  rowsDocument: string;
+  ids: string[];
+  windowKey: string;
+  queuedAt: string;
+  status: 'pending' | 'succeeded' | 'failed';
+  /** The recently-queued-ids document holding this batch's Ids (removed when the batch fails for good). */
+  queuedDocument?: string;
+  /** Times the batch was sent (1 = the window's own ingestion; more = re-sent after a transient failure). */
+  sends: number;
+  reportedAt?: string;
+  /** The service's error of the last failure: code, then details. */
+  error?: string;
+  errorCode?: string;
+  /** True when the cluster said the failure is permanent (re-sending the same rows fails the same way). */
+  permanent?: boolean;
+}
+
 const MAX_LEDGER_RUNS = 20;
+const MAX_LOST_BLOBS = 500;
+const PARKED_PREFIX = 'state/parked/';
+const INGESTIONS_PREFIX = 'state/ingestions/';
 const MAX_CONCURRENT_WRITE_ATTEMPTS = 5;
 const QUEUED_PREFIX = 'state/ingested/';
 const LOOP_REGISTRY = 'state/loops.json';
@@ -75,7 +111,15 @@ export function mergeLedgerEntry(existing: LedgerEntry | undefined, input: Windo
   runs.push(input.run);
   const live = new Set(existing?.liveContentIds ?? (existing ? existing.contentIds : []));
   if (input.run.kind === 'live') for (const id of input.contentIds) live.add(id);
-  const dataLoss = [...(existing?.dataLoss ?? []), ...(input.dataLoss ?? [])];
+  // A re-recorded run (activity retry) brings the same entries again: keep one of each.
+  const dataLoss: DataLossRange[] = [];
+  const seenLoss = new Set<string>();
+  for (const d of [...(existing?.dataLoss ?? []), ...(input.dataLoss ?? [])]) {
+    const key = `${d.contentId ?? ''}|${d.from}|${d.to}|${d.reason}`;
+    if (seenLoss.has(key)) continue;
+    seenLoss.add(key);
+    dataLoss.push(d);
+  }
   return {
     contentType: input.contentType,
     windowStart: existing?.windowStart ?? input.windowStart,
@@ -108,6 +152,158 @@ function utcDays(fromMs: number, toMs: number): string[] {
     days.push(DateTime.fromMillis(d, { zone: 'utc' }).toISODate() ?? '');
   }
   return days;
+}
+
+export function parkedSetName(loopId: string, contentType: string): string {
+  return `${PARKED_PREFIX}${nameSegment(loopId)}/${nameSegment(contentType)}.json`;
+}
+
+export function ingestionBatchName(sourceId: string): string {
+  return `${INGESTIONS_PREFIX}${nameSegment(sourceId)}.json`;
+}
+
+function emptyParkedSet(contentType: string): ParkedSetDocument {
+  return { contentType, blobs: [], lost: [] };
+}
+
+/** What parking one failed fetch does to a set: a new entry, or one more attempt of an existing one. */
+export interface ParkRequest {
+  content: ContentToFetch;
+  /** The blob's give-up time (its contentExpiration, or listed time + 7 days for a reference with bad dates). */
+  contentExpiration: string;
+  error: string;
+  kind: ParkedBlob['kind'];
+  windowKey: string;
+  atIso: string;
+}
+
+/**
+ * Parks a blob (pure; the set is replaced by the result). A blob already given up stays given up: a late failure of
+ * it (a rewind of its window) must not bring it back, nor add a second data-loss entry.
+ */
+export function parkInSet(
+  doc: ParkedSetDocument,
+  req: ParkRequest,
+): { doc: ParkedSetDocument; outcome: 'parked' | 'attempted' | 'lost' } {
+  const id = req.content.contentId;
+  if (doc.lost.some((l) => l.contentId === id)) return { doc, outcome: 'lost' };
+  const existing = doc.blobs.find((b) => b.contentId === id);
+  if (existing) {
+    const updated: ParkedBlob = {
+      ...existing,
+      attempts: existing.attempts + 1,
+      lastAttemptAt: req.atIso,
+      lastError: req.error,
+      kind: req.kind,
+    };
+    delete updated.retryRequestedAt;
+    delete updated.recoveredIn;
+    return {
+      doc: { ...doc, blobs: doc.blobs.map((b) => (b.contentId === id ? updated : b)) },
+      outcome: 'attempted',
+    };
+  }
+  const entry: ParkedBlob = {
+    contentType: req.content.contentType,
+    contentId: id,
+    contentUri: req.content.contentUri,
+    contentCreated: req.content.contentCreated,
+    contentExpiration: req.contentExpiration,
+    attempts: 1,
+    firstParkedAt: req.atIso,
+    lastAttemptAt: req.atIso,
+    lastError: req.error,
+    kind: req.kind,
+    windowKey: req.windowKey,
+    ...(req.content.invalid !== undefined ? { invalid: req.content.invalid } : {}),
+  };
+  return { doc: { ...doc, blobs: [...doc.blobs, entry] }, outcome: 'parked' };
+}
+
+/** Recovered in a window not yet done first (that window's retry must fold it in again), then operator requests. */
+function priority(blob: ParkedBlob): number {
+  return blob.recoveredIn !== undefined ? 2 : blob.retryRequestedAt !== undefined ? 1 : 0;
+}
+
+/** Expiration time in ms; an unparseable one counts as already expired (nothing computed from it can be trusted). */
+function expiryMs(blob: Pick<ParkedBlob, 'contentExpiration'>): number {
+  const ms = Date.parse(blob.contentExpiration);
+  return Number.isFinite(ms) ? ms : -Infinity;
+}
+
+/**
+ * Gives up the blobs whose expiration has passed (moved to `lost`, recording `windowKey`) and picks the blobs to
+ * retry now: those recovered by a window not yet done, then those an operator asked for, then nearest expiration
+ * first, at most `max`. Pure and idempotent:
+ * a repeat with the same `windowKey` gives up nothing new and reports the same given-up entries.
+ */
+export function takeDueFromSet(
+  doc: ParkedSetDocument,
+  nowMs: number,
+  windowKey: string,
+  max: number,
+  atIso: string,
+): { doc: ParkedSetDocument; due: ParkedBlob[]; givenUp: LostBlob[] } {
+  const keep: ParkedBlob[] = [];
+  const newlyLost: LostBlob[] = [];
+  for (const blob of doc.blobs) {
+    if (expiryMs(blob) > nowMs) {
+      keep.push(blob);
+      continue;
+    }
+    newlyLost.push({
+      contentType: blob.contentType,
+      contentId: blob.contentId,
+      contentCreated: blob.contentCreated,
+      contentExpiration: blob.contentExpiration,
+      attempts: blob.attempts,
+      lastError: blob.lastError,
+      windowKey,
+      at: atIso,
+    });
+  }
+  const lost = [...doc.lost, ...newlyLost].slice(-MAX_LOST_BLOBS);
+  const due = [...keep]
+    .sort(
+      (a, b) =>
+        priority(b) - priority(a) || expiryMs(a) - expiryMs(b) || a.contentId.localeCompare(b.contentId),
+    )
+    .slice(0, Math.max(0, max));
+  return {
+    doc: { ...doc, blobs: keep, lost },
+    due,
+    givenUp: lost.filter((l) => l.windowKey === windowKey),
+  };
+}
+
+/** Summary of parked sets for status: count, oldest, next expiry and the blobs nearest expiry first. */
+export function summarizeParked(docs: ParkedSetDocument[], nowMs: number, maxListed = 50) {
+  const blobs = docs.flatMap((d) => d.blobs).sort((a, b) => expiryMs(a) - expiryMs(b));
+  const created = blobs.map((b) => b.contentCreated).filter((c) => Number.isFinite(Date.parse(c)));
+  const oldestCreated = created.sort((a, b) => Date.parse(a) - Date.parse(b))[0];
+  const next = blobs[0];
+  return {
+    count: blobs.length,
+    ...(oldestCreated ? { oldestCreated } : {}),
+    ...(next
+      ? {
+          nextExpiry: next.contentExpiration,
+          hoursToNextExpiry: Math.round(((expiryMs(next) - nowMs) / HOUR_MS) * 10) / 10,
+        }
+      : {}),
+    blobs: blobs.slice(0, maxListed).map((b) => ({
+      contentType: b.contentType,
+      contentId: b.contentId,
+      contentCreated: b.contentCreated,
+      contentExpiration: b.contentExpiration,
+      attempts: b.attempts,
+      firstParkedAt: b.firstParkedAt,
+      lastAttemptAt: b.lastAttemptAt,
+      lastError: b.lastError,
+      kind: b.kind,
+      ...(b.retryRequestedAt ? { retryRequestedAt: b.retryRequestedAt } : {}),
+    })),
+  };
 }
 
 export class PipelineState {
@@ -195,6 +391,9 @@ export class PipelineState {
 
   /** Folds one run of a window into its ledger entry (state/ledger/<contentType>/<day>/<windowStart>.json). */
   async recordWindow(record: WindowRecord): Promise<{ name: string; runs: number }> {
+    if (record.parkedLoopId && record.run.status === 'done') {
+      await this.settleRecovered(record.parkedLoopId, record.contentType, record.contentIds);
+    }
     const name = documentNames.ledger(record.contentType, record.windowStart, this.ledgerScope);
     for (let attempt = 1; ; attempt++) {
       const current = await this.archive.readJson<LedgerEntry>(name);
@@ -317,5 +516,229 @@ export class PipelineState {
     const stale = (await this.archive.list(QUEUED_PREFIX)).filter((name) => name < keepFrom);
     await Promise.all(stale.map((name) => this.archive.deleteDocument(name)));
     return stale.length;
+  }
+
+  /** Read-modify-write of one document under its ETag, re-read on a lost race. */
+  private async update<T, R>(
+    name: string,
+    change: (current: T | undefined) => { value: T; result: R } | { value?: undefined; result: R },
+  ): Promise<R> {
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.archive.readJson<T>(name);
+      const next = change(current?.value);
+      if (next.value === undefined) return next.result;
+      try {
+        await this.archive.writeJson(name, next.value, current?.etag ?? null);
+        return next.result;
+      } catch (e) {
+        if (!(e instanceof ConcurrencyError) || attempt >= MAX_CONCURRENT_WRITE_ATTEMPTS) throw e;
+      }
+    }
+  }
+
+  // Parked blobs -----------------------------------------------------------------------------------------------
+  //
+  // One set per live loop and content type. A rewind parks into its live loop's set: the live loop is what retries
+  // parked blobs (and folds a recovered blob into its own pending-alert store), so a rewind never removes an entry.
+
+  async readParkedSet(loopId: string, contentType: string): Promise<ParkedSetDocument> {
+    const doc = await this.archive.readJson<ParkedSetDocument>(parkedSetName(loopId, contentType));
+    return doc?.value ?? emptyParkedSet(contentType);
+  }
+
+  /** Parks a blob or records one more failed attempt of a parked one; 'lost' when it was given up already. */
+  parkBlob(loopId: string, req: ParkRequest): Promise<'parked' | 'attempted' | 'lost'> {
+    return this.update<ParkedSetDocument, 'parked' | 'attempted' | 'lost'>(
+      parkedSetName(loopId, req.content.contentType),
+      (current) => {
+        const { doc, outcome } = parkInSet(current ?? emptyParkedSet(req.content.contentType), req);
+        return outcome === 'lost' ? { result: outcome } : { value: doc, result: outcome };
+      },
+    );
+  }
+
+  /**
+   * Notes that a retry of a parked blob succeeded in `windowKey`; true when it was parked. The entry stays until that
+   * window is recorded done ({@link recordWindow} with `parkedLoopId`).
+   */
+  markRecovered(loopId: string, contentType: string, contentId: string, windowKey: string): Promise<boolean> {
+    return this.update<ParkedSetDocument, boolean>(parkedSetName(loopId, contentType), (current) => {
+      const entry = current?.blobs.find((b) => b.contentId === contentId);
+      if (!current || !entry) return { result: false };
+      if (entry.recoveredIn === windowKey) return { result: true };
+      return {
+        value: {
+          ...current,
+          blobs: current.blobs.map((b) => (b.contentId === contentId ? { ...b, recoveredIn: windowKey } : b)),
+        },
+        result: true,
+      };
+    });
+  }
+
+  /** Removes the blobs recovered by a window now done. Returns how many left the set. */
+  async settleRecovered(loopId: string, contentType: string, contentIds: string[]): Promise<number> {
+    const ids = new Set(contentIds);
+    return this.update<ParkedSetDocument, number>(parkedSetName(loopId, contentType), (current) => {
+      const keep = current?.blobs.filter((b) => !(b.recoveredIn !== undefined && ids.has(b.contentId)));
+      if (!current || !keep || keep.length === current.blobs.length) return { result: 0 };
+      return { value: { ...current, blobs: keep }, result: current.blobs.length - keep.length };
+    });
+  }
+
+  /**
+   * Gives up one parked blob now (the service answered that it expired or is gone): moved to `lost` with the error,
+   * so the data-loss list names it. True when it was parked (a repeat finds it lost already and returns false).
+   */
+  giveUpParked(
+    loopId: string,
+    contentType: string,
+    contentId: string,
+    error: string,
+    windowKey: string,
+    atIso: string,
+  ): Promise<boolean> {
+    return this.update<ParkedSetDocument, boolean>(parkedSetName(loopId, contentType), (current) => {
+      const blob = current?.blobs.find((b) => b.contentId === contentId);
+      if (!current || !blob) return { result: false };
+      const lost: LostBlob = {
+        contentType,
+        contentId,
+        contentCreated: blob.contentCreated,
+        contentExpiration: blob.contentExpiration,
+        attempts: blob.attempts + 1,
+        lastError: error,
+        windowKey,
+        at: atIso,
+      };
+      return {
+        value: {
+          ...current,
+          blobs: current.blobs.filter((b) => b.contentId !== contentId),
+          lost: [...current.lost, lost].slice(-MAX_LOST_BLOBS),
+        },
+        result: true,
+      };
+    });
+  }
+
+  /** Removes a blob from the set; true when it was parked. */
+  unparkBlob(loopId: string, contentType: string, contentId: string): Promise<boolean> {
+    return this.update<ParkedSetDocument, boolean>(parkedSetName(loopId, contentType), (current) => {
+      if (!current?.blobs.some((b) => b.contentId === contentId)) return { result: false };
+      return {
+        value: { ...current, blobs: current.blobs.filter((b) => b.contentId !== contentId) },
+        result: true,
+      };
+    });
+  }
+
+  /** Gives up expired parked blobs and returns the ones to retry in this window ({@link takeDueFromSet}). */
+  takeDueParked(
+    loopId: string,
+    contentType: string,
+    nowMs: number,
+    windowKey: string,
+    max: number,
+  ): Promise<{ due: ParkedBlob[]; givenUp: LostBlob[] }> {
+    const atIso = DateTime.fromMillis(nowMs, { zone: 'utc' }).toISO() ?? '';
+    return this.update<ParkedSetDocument, { due: ParkedBlob[]; givenUp: LostBlob[] }>(
+      parkedSetName(loopId, contentType),
+      (current) => {
+        if (!current) return { result: { due: [], givenUp: [] } };
+        const { doc, due, givenUp } = takeDueFromSet(current, nowMs, windowKey, max, atIso);
+        const changed = doc.lost.length !== current.lost.length || doc.blobs.length !== current.blobs.length;
+        return changed ? { value: doc, result: { due, givenUp } } : { result: { due, givenUp } };
+      },
+    );
+  }
+
+  /** Every parked set of a loop, one per content type that ever parked a blob. */
+  async parkedSets(loopId: string): Promise<ParkedSetDocument[]> {
+    const names = await this.archive.list(`${PARKED_PREFIX}${nameSegment(loopId)}/`);
+    const docs = await Promise.all(names.map((n) => this.archive.readJson<ParkedSetDocument>(n)));
+    return docs.flatMap((d) => (d ? [d.value] : []));
+  }
+
+  /**
+   * Marks parked blobs (all, one content type's, or the given contentIds) to be retried by the next window before
+   * any other parked blob. Returns the contentIds marked.
+   */
+  async requestParkedRetry(
+    loopId: string,
+    filter: { contentType?: string; contentIds?: string[] },
+    atIso: string,
+  ): Promise<string[]> {
+    const wanted = filter.contentIds ? new Set(filter.contentIds) : undefined;
+    const marked: string[] = [];
+    for (const set of await this.parkedSets(loopId)) {
+      if (filter.contentType && set.contentType !== filter.contentType) continue;
+      marked.push(
+        ...(await this.update<ParkedSetDocument, string[]>(
+          parkedSetName(loopId, set.contentType),
+          (current) => {
+            if (!current) return { result: [] };
+            const ids: string[] = [];
+            const blobs = current.blobs.map((b) => {
+              if (wanted && !wanted.has(b.contentId)) return b;
+              ids.push(b.contentId);
+              return { ...b, retryRequestedAt: atIso };
+            });
+            return ids.length ? { value: { ...current, blobs }, result: ids } : { result: ids };
+          },
+        )),
+      );
+    }
+    return marked;
+  }
+
+  // Queued ingestion batches awaiting the cluster's report ----------------------------------------------------
+
+  async recordIngestionBatch(batch: IngestionBatch): Promise<void> {
+    await this.put(ingestionBatchName(batch.sourceId), batch);
+  }
+
+  async readIngestionBatch(sourceId: string): Promise<IngestionBatch | undefined> {
+    return (await this.archive.readJson<IngestionBatch>(ingestionBatchName(sourceId)))?.value;
+  }
+
+  /** Applies `change` to a batch document under its ETag; undefined when the batch is not known. */
+  updateIngestionBatch(
+    sourceId: string,
+    change: (batch: IngestionBatch) => IngestionBatch,
+  ): Promise<IngestionBatch | undefined> {
+    return this.update<IngestionBatch, IngestionBatch | undefined>(
+      ingestionBatchName(sourceId),
+      (current) => {
+        if (!current) return { result: undefined };
+        const next = change(current);
+        return { value: next, result: next };
+      },
+    );
+  }
+
+  async ingestionBatches(): Promise<IngestionBatch[]> {
+    const names = await this.archive.list(INGESTIONS_PREFIX);
+    const docs = await Promise.all(names.map((n) => this.archive.readJson<IngestionBatch>(n)));
+    return docs.flatMap((d) => (d ? [d.value] : []));
+  }
+
+  /** Deletes succeeded batch documents reported before `beforeMs` (their rows are in the table). Returns how many. */
+  async pruneIngestionBatches(beforeMs: number): Promise<number> {
+    const stale = (await this.ingestionBatches()).filter(
+      (b) => b.status === 'succeeded' && Date.parse(b.reportedAt ?? b.queuedAt) < beforeMs,
+    );
+    await Promise.all(stale.map((b) => this.archive.deleteDocument(ingestionBatchName(b.sourceId))));
+    return stale.length;
+  }
+
+  /**
+   * Forgets a batch's Ids in the recently-queued cache: after a permanent failure they are not in the table, and a
+   * rewind must be able to send them again.
+   */
+  async forgetQueuedBatch(queuedDocument: string): Promise<void> {
+    if (!queuedDocument.startsWith(QUEUED_PREFIX))
+      throw new Error(`${queuedDocument} is not a queued-batch document`);
+    await this.archive.deleteDocument(queuedDocument);
   }
 }
