@@ -1,5 +1,5 @@
 // The function app: a Linux plan (Flex Consumption by default, Elastic Premium by parameter), Node 22, a managed
-// identity, and app settings named exactly as src/config.ts reads them (DESIGN §6). test/infra checks that names
+// identity, and app settings named exactly as src/config.ts reads them. test/infra checks that names
 // written here and names the code reads agree.
 //
 // Storage is identity-based everywhere (AzureWebJobsStorage__accountName + __credential, no connection string). The
@@ -315,9 +315,10 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
     keyVaultReferenceIdentity: isUserAssigned ? identityResourceId : 'SystemAssigned'
     functionAppConfig: isFlex ? flexFunctionAppConfig : null
     // With VNet integration all outbound traffic (private endpoints, Key Vault references, and the public Office 365
-    // API through the network's NAT gateway) leaves through the app subnet; Premium's content share too.
+    // API through the network's NAT gateway) leaves through the app subnet. Flex Consumption always routes all
+    // traffic through an integrated network; Elastic Premium needs route-all turned on, and its content share too.
     virtualNetworkSubnetId: hasVnet ? appSubnetId : null
-    vnetRouteAllEnabled: hasVnet
+    vnetRouteAllEnabled: hasVnet && !isFlex
     vnetContentShareEnabled: hasVnet && !isFlex
     siteConfig: isFlex
       ? {

@@ -1,5 +1,5 @@
 // One storage account holds the Durable Functions task hub (queues, tables, lease blobs), the raw/selected archive
-// (DESIGN §1: AzureWebJobsStorage is "Durable and archive storage") and, on Flex Consumption, the deployment package.
+// (AzureWebJobsStorage serves both Durable Functions and the archive) and, on Flex Consumption, the deployment package.
 // Public blob access is off; shared-key access is off unless the hosting plan needs an Azure Files content share
 // (Elastic Premium), because every other client here authenticates with the managed identity.
 

@@ -264,7 +264,9 @@ describe('compiled template: hardening', () => {
 
       const site = one(d, 'Microsoft.Web/sites');
       assert.equal(String(site.properties.virtualNetworkSubnetId), '<network.outputs.appSubnetId.value>');
-      assert.equal(site.properties.vnetRouteAllEnabled, true);
+      // Flex Consumption routes everything through an integrated network by itself; Premium needs the switches.
+      assert.equal(site.properties.vnetRouteAllEnabled, hostingPlan === 'ElasticPremium');
+      assert.equal(site.properties.vnetContentShareEnabled, hostingPlan === 'ElasticPremium');
       const vnet = one(d, 'Microsoft.Network/virtualNetworks');
       const subnets = vnet.properties.subnets as {
         name: string;
