@@ -5,7 +5,9 @@
 //   Microsoft.Web 2024-04-01 (functionAppConfig for Flex Consumption), Microsoft.Storage 2023-05-01,
 //   Microsoft.KeyVault 2023-07-01, Microsoft.OperationalInsights 2023-09-01, Microsoft.Insights/components 2020-02-02,
 //   Microsoft.ManagedIdentity 2023-01-31, Microsoft.Authorization/roleAssignments 2022-04-01,
-//   Microsoft.Kusto 2024-04-13, Microsoft.DurableTask 2025-11-01 (first GA version of the scheduler).
+//   Microsoft.Kusto 2024-04-13, Microsoft.DurableTask 2025-11-01 (first GA version of the scheduler),
+//   Microsoft.Network 2024-05-01 (private DNS zones 2024-06-01).
+// `npm run infra:build` compiles and lints this with the Bicep CLI; test/infra checks the compiled JSON.
 targetScope = 'resourceGroup'
 
 // ---- naming and placement ----
