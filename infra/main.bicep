@@ -5,7 +5,9 @@
 //   Microsoft.Web 2024-04-01 (functionAppConfig for Flex Consumption), Microsoft.Storage 2023-05-01,
 //   Microsoft.KeyVault 2023-07-01, Microsoft.OperationalInsights 2023-09-01, Microsoft.Insights/components 2020-02-02,
 //   Microsoft.ManagedIdentity 2023-01-31, Microsoft.Authorization/roleAssignments 2022-04-01,
-//   Microsoft.Kusto 2024-04-13, Microsoft.DurableTask 2025-11-01 (first GA version of the scheduler).
+//   Microsoft.Kusto 2024-04-13, Microsoft.DurableTask 2025-11-01 (first GA version of the scheduler),
+//   Microsoft.Network 2024-05-01 (private DNS zones 2024-06-01).
+// `npm run infra:build` compiles and lints this with the Bicep CLI; test/infra checks the compiled JSON.
 targetScope = 'resourceGroup'
 
 // ---- naming and placement ----
@@ -20,6 +22,35 @@ param location string = resourceGroup().location
 
 @description('Tags applied to every resource.')
 param tags object = {}
+
+@description('dev: cheapest settings that still run the pipeline. prod: protective defaults (the raw archive is tamper-evident; see archiveImmutabilityDays).')
+@allowed([
+  'dev'
+  'prod'
+])
+param environmentProfile string = 'dev'
+
+@description('Enabled: Storage, Key Vault and a new Kusto cluster answer on their public endpoints (Entra auth still required). Disabled: public access is off on all three, the app reaches them through private endpoints in a new virtual network (the function app joins it by VNet integration).')
+@allowed([
+  'Enabled'
+  'Disabled'
+])
+param publicNetworkAccess string = 'Enabled'
+
+@description('Address space of the virtual network created when publicNetworkAccess is Disabled.')
+param vnetAddressPrefix string = '10.40.0.0/16'
+
+@description('Object id of the principal that runs the deployment (azd sets AZURE_PRINCIPAL_ID). It becomes Admin of the Kusto database so the provisioning hooks can create the tables; empty = no deployer grant.')
+param deployerPrincipalId string = ''
+
+@description('Kind of the deploying principal: User (a person running azd) or ServicePrincipal / App (a pipeline).')
+@allowed([
+  'User'
+  'ServicePrincipal'
+  'App'
+  'Group'
+])
+param deployerPrincipalType string = 'User'
 
 // ---- hosting ----
 
@@ -83,8 +114,8 @@ param o365ClientSecretName string = 'o365-client-secret'
 @description('Comma-separated content types (O365_CONTENT_TYPES). AIR and alert records are in Audit.General.')
 param o365ContentTypes string = 'Audit.General'
 
-@description('Entra authority host (O365_LOGIN_URL).')
-param o365LoginUrl string = 'https://login.microsoftonline.com'
+@description('Entra authority host (O365_LOGIN_URL); empty = the login endpoint of the cloud this is deployed to.')
+param o365LoginUrl string = ''
 
 @description('Management Activity API root (O365_API_URL); e.g. https://manage.office365.us for GCC High.')
 param o365ApiUrl string = 'https://manage.office.com'
@@ -103,7 +134,7 @@ param kustoResourceGroupName string = ''
 @description('Database name (KUSTO_DATABASE).')
 param kustoDatabaseName string = 'O365'
 
-@description('Table name (KUSTO_TABLE); the app creates it on its first run.')
+@description('Table name (KUSTO_TABLE); the provisioning hook creates it (the app holds no Admin right).')
 param kustoTableName string = 'O365SecurityAlerts'
 
 @description('SKU of a new cluster.')
@@ -129,12 +160,6 @@ param kustoSoftDeletePeriod string = 'P365D'
 @description('Hot cache of a new database (ISO 8601 duration).')
 param kustoHotCachePeriod string = 'P31D'
 
-@description('First deployment: the app identity is database Admin so it can create its table and mapping. Redeploy with false once the app has run: Admin is replaced by Ingestor.')
-param firstRun bool = true
-
-@description('After the first run, also grant Viewer (the app queries the table to skip already-ingested record Ids).')
-param kustoGrantViewer bool = true
-
 // ---- storage and archive ----
 
 @description('Storage redundancy.')
@@ -157,9 +182,17 @@ param archiveCoolAfterDays int = 30
 @minValue(0)
 param archiveArchiveAfterDays int = 90
 
-@description('Raw archive is deleted after this many days (0 = keep forever).')
+@description('Raw archive is deleted after this many days (0 = keep forever; otherwise keep it at least archiveImmutabilityDays).')
 @minValue(0)
 param archiveDeleteAfterDays int = 730
+
+@description('Make the archive container tamper-evident: every blob version is write-once for archiveImmutabilityDays (version-level WORM). On by default with environmentProfile prod. Can only be turned on when the container is created.')
+param archiveImmutable bool = environmentProfile == 'prod'
+
+@description('Days each archived blob version stays immutable when archiveImmutable is true.')
+@minValue(1)
+@maxValue(146000)
+param archiveImmutabilityDays int = 365
 
 // ---- pipeline ----
 
@@ -206,6 +239,23 @@ var functionAppName = 'func-${resourceToken}'
 var deploymentContainerName = isFlex ? 'app-package-${resourceToken}' : ''
 var resolvedKustoClusterName = empty(kustoClusterName) ? 'adx${resourceToken}' : kustoClusterName
 var resolvedKustoResourceGroup = empty(kustoResourceGroupName) ? resourceGroup().name : kustoResourceGroupName
+var isPrivate = publicNetworkAccess == 'Disabled'
+// environment() gives the authority as https://<host>/; the app setting is the bare origin.
+var resolvedO365LoginUrl = !empty(o365LoginUrl)
+  ? o365LoginUrl
+  : 'https://${split(environment().authentication.loginEndpoint, '/')[2]}'
+// Kusto names a service principal 'App'.
+var kustoPrincipalTypes = {
+  User: 'User'
+  ServicePrincipal: 'App'
+  App: 'App'
+  Group: 'Group'
+}
+// Private DNS zone of a new cluster's private endpoint: privatelink.<region>.<the cloud's Kusto suffix>.
+var kustoDnsSuffix = environment().name == 'AzureUSGovernment'
+  ? 'kusto.usgovcloudapi.net'
+  : environment().name == 'AzureChinaCloud' ? 'kusto.chinacloudapi.cn' : 'kusto.windows.net'
+var kustoPrivateDnsZone = 'privatelink.${location}.${kustoDnsSuffix}'
 
 module monitoring 'modules/monitoring.bicep' = {
   name: 'monitoring'
@@ -215,7 +265,21 @@ module monitoring 'modules/monitoring.bicep' = {
     workspaceName: 'log-${resourceToken}'
     appInsightsName: 'appi-${resourceToken}'
     retentionInDays: logRetentionDays
-    disableLocalAuth: false
+  }
+}
+
+// Only with publicNetworkAccess Disabled: the virtual network, its subnets and the private DNS zones the private
+// endpoints register in.
+module network 'modules/network.bicep' = if (isPrivate) {
+  name: 'network'
+  params: {
+    location: location
+    tags: allTags
+    name: 'vnet-${resourceToken}'
+    addressPrefix: vnetAddressPrefix
+    appSubnetDelegation: isFlex ? 'Microsoft.App/environments' : 'Microsoft.Web/serverFarms'
+    includeFileZone: !isFlex
+    kustoZoneName: createKustoCluster ? kustoPrivateDnsZone : ''
   }
 }
 
@@ -241,6 +305,9 @@ module storage 'modules/storage.bicep' = {
     coolAfterDays: archiveCoolAfterDays
     archiveAfterDays: archiveArchiveAfterDays
     deleteAfterDays: archiveDeleteAfterDays
+    immutable: archiveImmutable
+    immutabilityDays: archiveImmutabilityDays
+    publicNetworkAccess: publicNetworkAccess
   }
 }
 
@@ -252,6 +319,7 @@ module keyVault 'modules/keyvault.bicep' = if (usesKeyVault) {
     name: 'kv-${resourceToken}'
     secretName: o365ClientSecretName
     secretValue: o365ClientSecret
+    publicNetworkAccess: publicNetworkAccess
   }
 }
 
@@ -270,6 +338,7 @@ module kusto 'modules/kusto.bicep' = {
     enableStreamingIngest: kustoStreamingIngestion
     softDeletePeriod: kustoSoftDeletePeriod
     hotCachePeriod: kustoHotCachePeriod
+    publicNetworkAccess: publicNetworkAccess
   }
 }
 
@@ -308,7 +377,7 @@ module functionApp 'modules/functionapp.bicep' = {
     keyVaultName: usesKeyVault ? keyVault!.outputs.name : ''
     keyVaultUri: usesKeyVault ? keyVault!.outputs.uri : ''
     o365ClientSecretName: o365ClientSecretName
-    o365LoginUrl: o365LoginUrl
+    o365LoginUrl: resolvedO365LoginUrl
     o365ApiUrl: o365ApiUrl
     o365ContentTypes: o365ContentTypes
     kustoClusterUrl: kusto.outputs.clusterUri
@@ -323,6 +392,7 @@ module functionApp 'modules/functionapp.bicep' = {
     useDurableTaskScheduler: useDurableTaskScheduler
     durableTaskSchedulerEndpoint: useDurableTaskScheduler ? durableTask!.outputs.endpoint : ''
     durableTaskHubName: useDurableTaskScheduler ? durableTask!.outputs.taskHubName : ''
+    appSubnetId: isPrivate ? network!.outputs.appSubnetId : ''
   }
 }
 
@@ -335,7 +405,6 @@ module roles 'modules/roles.bicep' = {
   params: {
     principalId: appPrincipalId
     storageAccountName: storage.outputs.name
-    archiveContainerName: storage.outputs.archiveContainerName
     keyVaultName: usesKeyVault ? keyVault!.outputs.name : ''
     appInsightsName: monitoring.outputs.appInsightsName
     durableTaskSchedulerName: useDurableTaskScheduler ? durableTask!.outputs.name : ''
@@ -343,17 +412,72 @@ module roles 'modules/roles.bicep' = {
 }
 
 // Kusto resolves an App principal by its application (client) id or by its service principal object id; the
-// system-assigned identity exposes only the object id to ARM, so that is what it gets.
+// system-assigned identity exposes only the object id to ARM, so that is what it gets. The app holds Ingestor +
+// Viewer; the deploying principal holds Admin so the provisioning hook can create and alter the tables.
 module kustoAccess 'modules/kusto-access.bicep' = {
   name: 'kusto-access'
   scope: resourceGroup(resolvedKustoResourceGroup)
   params: {
     clusterName: kusto.outputs.clusterName
     databaseName: kusto.outputs.databaseName
-    principalId: isUserAssigned ? userIdentity!.outputs.clientId : functionApp.outputs.systemAssignedPrincipalId
+    appPrincipalId: isUserAssigned ? userIdentity!.outputs.clientId : functionApp.outputs.systemAssignedPrincipalId
     principalTenantId: tenant().tenantId
-    firstRun: firstRun
-    grantViewer: kustoGrantViewer
+    deployerPrincipalId: deployerPrincipalId
+    deployerPrincipalType: kustoPrincipalTypes[deployerPrincipalType]
+  }
+}
+
+// Private endpoints (publicNetworkAccess Disabled): the app's Durable queues, tables and blobs, the archive, the
+// Key Vault reference and (new clusters) Kusto queries and ingestion all go through the virtual network.
+var storagePrivateServices = isFlex ? ['blob', 'queue', 'table'] : ['blob', 'queue', 'table', 'file']
+module storageEndpoints 'modules/private-endpoint.bicep' = [
+  for service in storagePrivateServices: if (isPrivate) {
+    name: 'pe-storage-${service}'
+    params: {
+      location: location
+      tags: allTags
+      name: 'pe-${storage.outputs.name}-${service}'
+      subnetId: network!.outputs.privateEndpointSubnetId
+      targetResourceId: storage.outputs.id
+      groupId: service
+      privateDnsZoneIds: [
+        network!.outputs.zoneIds[service]
+      ]
+    }
+  }
+]
+
+module keyVaultEndpoint 'modules/private-endpoint.bicep' = if (isPrivate && usesKeyVault) {
+  name: 'pe-keyvault'
+  params: {
+    location: location
+    tags: allTags
+    name: 'pe-kv-${resourceToken}'
+    subnetId: network!.outputs.privateEndpointSubnetId
+    targetResourceId: keyVault!.outputs.id
+    groupId: 'vault'
+    privateDnsZoneIds: [
+      network!.outputs.zoneIds.vault
+    ]
+  }
+}
+
+// A cluster's private endpoint also carries its internal storage (ingestion queues and blobs), hence four zones.
+module kustoEndpoint 'modules/private-endpoint.bicep' = if (isPrivate && createKustoCluster) {
+  name: 'pe-kusto'
+  params: {
+    location: location
+    tags: allTags
+    name: 'pe-${resolvedKustoClusterName}'
+    subnetId: network!.outputs.privateEndpointSubnetId
+    targetResourceId: kusto.outputs.clusterId
+    groupId: 'cluster'
+    privateDnsZoneIds: [
+      network!.outputs.zoneIds.kusto
+      network!.outputs.zoneIds.blob
+      network!.outputs.zoneIds.queue
+      network!.outputs.zoneIds.table
+    ]
   }
 }
 
@@ -365,6 +489,7 @@ output STORAGE_ACCOUNT_NAME string = storage.outputs.name
 output KEY_VAULT_NAME string = usesKeyVault ? keyVault!.outputs.name : ''
 output KUSTO_CLUSTER_URL string = kusto.outputs.clusterUri
 output KUSTO_DATABASE string = kusto.outputs.databaseName
-output KUSTO_PRINCIPAL_ROLE string = kustoAccess.outputs.role
+output KUSTO_APP_ROLES array = kustoAccess.outputs.appRoles
+output KUSTO_DEPLOYER_ROLE string = kustoAccess.outputs.deployerRole
 output MANAGED_IDENTITY_CLIENT_ID string = isUserAssigned ? userIdentity!.outputs.clientId : ''
 output MANAGED_IDENTITY_PRINCIPAL_ID string = appPrincipalId

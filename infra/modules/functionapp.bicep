@@ -1,5 +1,5 @@
-// The function app: a Linux plan (Flex Consumption by default, Elastic Premium by parameter), Node 20, a managed
-// identity, and app settings named exactly as src/config.ts reads them (DESIGN §6). test/infra checks that names
+// The function app: a Linux plan (Flex Consumption by default, Elastic Premium by parameter), Node 22, a managed
+// identity, and app settings named exactly as src/config.ts reads them. test/infra checks that names
 // written here and names the code reads agree.
 //
 // Storage is identity-based everywhere (AzureWebJobsStorage__accountName + __credential, no connection string). The
@@ -143,8 +143,14 @@ param durableTaskSchedulerEndpoint string
 @description('Durable Task Scheduler task hub name; empty when not used.')
 param durableTaskHubName string
 
+@description('Subnet for regional VNet integration (publicNetworkAccess Disabled); empty = no integration.')
+param appSubnetId string
+
 var isFlex = hostingPlan == 'FlexConsumption'
 var isUserAssigned = identityType == 'UserAssigned'
+var hasVnet = !empty(appSubnetId)
+// The Node.js major version the app runs on (and that CI tests on).
+var nodeVersion = '22'
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
   name: storageAccountName
@@ -282,7 +288,7 @@ var flexFunctionAppConfig = {
   }
   runtime: {
     name: 'node'
-    version: '20'
+    version: nodeVersion
   }
 }
 
@@ -308,13 +314,19 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
     httpsOnly: true
     keyVaultReferenceIdentity: isUserAssigned ? identityResourceId : 'SystemAssigned'
     functionAppConfig: isFlex ? flexFunctionAppConfig : null
+    // With VNet integration all outbound traffic (private endpoints, Key Vault references, and the public Office 365
+    // API through the network's NAT gateway) leaves through the app subnet. Flex Consumption always routes all
+    // traffic through an integrated network; Elastic Premium needs route-all turned on, and its content share too.
+    virtualNetworkSubnetId: hasVnet ? appSubnetId : null
+    vnetRouteAllEnabled: hasVnet && !isFlex
+    vnetContentShareEnabled: hasVnet && !isFlex
     siteConfig: isFlex
       ? {
           minTlsVersion: '1.2'
           ftpsState: 'Disabled'
         }
       : {
-          linuxFxVersion: 'Node|20'
+          linuxFxVersion: 'Node|${nodeVersion}'
           minTlsVersion: '1.2'
           ftpsState: 'Disabled'
           alwaysOn: false

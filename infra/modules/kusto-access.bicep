@@ -1,9 +1,10 @@
-// The function identity's rights on the database. On the first run (firstRun = true) it needs Admin to create the
-// table and its JSON ingestion mapping; afterwards Ingestor (to ingest) and, by default, Viewer (the app queries the
-// table to skip record Ids it already ingested, src/kusto/existing-ids.ts, and for the status route's counts).
-//
-// The Admin/Ingestor grant keeps one resource name across both states, so redeploying with firstRun = false replaces
-// the role in place instead of leaving a stale Admin assignment behind (an incremental deployment never deletes).
+// Database principal assignments:
+//   the app identity      Ingestor  queued and streaming ingestion into the alerts and telemetry tables
+//                         Viewer    reads: ingested-record Id de-duplication, the status route's counts and the
+//                                   start-up check that the tables and mappings exist (it never creates them)
+//   the deploying principal Admin   the azd postprovision hook creates and alters tables, mappings, functions and
+//                                   policies (src/kusto/setup.ts); omitted when no deployer id is given
+// The app never holds Admin, so a compromised app cannot drop or alter the tables it writes to.
 
 @description('Existing cluster name (in this deployment scope).')
 param clusterName string
@@ -11,17 +12,22 @@ param clusterName string
 @description('Existing database name.')
 param databaseName string
 
-@description('Principal to grant: the user-assigned identity client id, or the system-assigned principal (object) id.')
-param principalId string
+@description('The app identity: the user-assigned identity client id, or the system-assigned principal (object) id.')
+param appPrincipalId string
 
-@description('Entra tenant of the principal.')
+@description('Entra tenant of the principals.')
 param principalTenantId string
 
-@description('true on the first deployment (Admin); false afterwards (Ingestor).')
-param firstRun bool
+@description('Object id of the deploying principal; empty = no Admin grant (then an existing Admin runs the setup).')
+param deployerPrincipalId string
 
-@description('Also grant Viewer after the first run (needed for Id de-duplication queries and status counts).')
-param grantViewer bool
+@description('Kusto principal type of the deploying principal.')
+@allowed([
+  'User'
+  'App'
+  'Group'
+])
+param deployerPrincipalType string
 
 resource cluster 'Microsoft.Kusto/clusters@2024-04-13' existing = {
   name: clusterName
@@ -32,29 +38,48 @@ resource database 'Microsoft.Kusto/clusters/databases@2024-04-13' existing = {
   name: databaseName
 }
 
-resource pipelineGrant 'Microsoft.Kusto/clusters/databases/principalAssignments@2024-04-13' = {
+resource appIngestor 'Microsoft.Kusto/clusters/databases/principalAssignments@2024-04-13' = {
   parent: database
   name: 'o365-pipeline-app'
   properties: {
-    principalId: principalId
+    principalId: appPrincipalId
     principalType: 'App'
-    role: firstRun ? 'Admin' : 'Ingestor'
+    role: 'Ingestor'
     tenantId: principalTenantId
   }
 }
 
-resource viewerGrant 'Microsoft.Kusto/clusters/databases/principalAssignments@2024-04-13' = if (!firstRun && grantViewer) {
+resource appViewer 'Microsoft.Kusto/clusters/databases/principalAssignments@2024-04-13' = {
   parent: database
   name: 'o365-pipeline-app-viewer'
   properties: {
-    principalId: principalId
+    principalId: appPrincipalId
     principalType: 'App'
     role: 'Viewer'
     tenantId: principalTenantId
   }
+  // The service applies principal assignments on one database one at a time.
   dependsOn: [
-    pipelineGrant
+    appIngestor
   ]
 }
 
-output role string = pipelineGrant.properties.role
+resource deployerAdmin 'Microsoft.Kusto/clusters/databases/principalAssignments@2024-04-13' = if (!empty(deployerPrincipalId)) {
+  parent: database
+  name: 'o365-pipeline-deployer'
+  properties: {
+    principalId: deployerPrincipalId
+    principalType: deployerPrincipalType
+    role: 'Admin'
+    tenantId: principalTenantId
+  }
+  dependsOn: [
+    appViewer
+  ]
+}
+
+output appRoles array = [
+  appIngestor.properties.role
+  appViewer.properties.role
+]
+output deployerRole string = empty(deployerPrincipalId) ? '' : 'Admin'

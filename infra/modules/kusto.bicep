@@ -1,7 +1,8 @@
 // Azure Data Explorer: a new cluster and database, or an existing pair (createCluster = false). Deployed at the
 // cluster's resource group scope by main.bicep, so an existing cluster can live in another resource group.
-// The table and its ingestion mapping are not created here: the app creates them on its first run
-// (`.create-merge table`, derived from src/kusto/schema.ts), which is why it holds Admin on that run.
+// Tables, mappings, functions and table policies (streaming ingestion included) are not created here: the azd
+// postprovision hook applies them (src/kusto/setup.ts) as the deploying principal, which holds database Admin
+// (kusto-access.bicep); the app itself only ingests and reads.
 
 @description('Azure region for a new cluster.')
 param location string
@@ -32,7 +33,7 @@ param skuTier string
 @minValue(1)
 param capacity int
 
-@description('Enable streaming ingestion on a new cluster (cluster setting) and on the database (policy).')
+@description('Enable streaming ingestion on a new cluster (cluster setting); the table policy is set by the provisioning hook.')
 param enableStreamingIngest bool
 
 @description('Soft-delete (retention) period of a new database, ISO 8601 duration.')
@@ -40,6 +41,13 @@ param softDeletePeriod string
 
 @description('Hot-cache period of a new database, ISO 8601 duration.')
 param hotCachePeriod string
+
+@description('Public network access of a new cluster: Disabled leaves only its private endpoint. An existing cluster is not changed.')
+@allowed([
+  'Enabled'
+  'Disabled'
+])
+param publicNetworkAccess string
 
 resource newCluster 'Microsoft.Kusto/clusters@2024-04-13' = if (createCluster) {
   name: clusterName
@@ -56,7 +64,7 @@ resource newCluster 'Microsoft.Kusto/clusters@2024-04-13' = if (createCluster) {
   properties: {
     enableStreamingIngest: enableStreamingIngest
     enableAutoStop: false
-    publicNetworkAccess: 'Enabled'
+    publicNetworkAccess: publicNetworkAccess
     engineType: 'V3'
   }
 }
@@ -76,20 +84,10 @@ resource existingCluster 'Microsoft.Kusto/clusters@2024-04-13' existing = if (!c
   name: clusterName
 }
 
-// The database-level policy lets the app's streaming ingestion land on any table in the database, including the
-// table it creates on its first run. On an existing cluster, streaming must already be enabled on the cluster.
-resource streamingPolicy 'Microsoft.Kusto/clusters/databases/scripts@2024-04-13' = if (createCluster && enableStreamingIngest) {
-  parent: newDatabase
-  name: 'enable-streaming-ingestion'
-  properties: {
-    scriptContent: '.alter database ["${databaseName}"] policy streamingingestion enable'
-    continueOnErrors: false
-  }
-}
-
 output clusterName string = clusterName
-output clusterUri string = createCluster ? newCluster.properties.uri : existingCluster.properties.uri
+output clusterId string = createCluster ? newCluster.id : existingCluster.id
+output clusterUri string = createCluster ? newCluster!.properties.uri : existingCluster!.properties.uri
 output dataIngestionUri string = createCluster
-  ? newCluster.properties.dataIngestionUri
-  : existingCluster.properties.dataIngestionUri
+  ? newCluster!.properties.dataIngestionUri
+  : existingCluster!.properties.dataIngestionUri
 output databaseName string = databaseName

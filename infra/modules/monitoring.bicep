@@ -1,7 +1,7 @@
 // Log Analytics workspace + workspace-based Application Insights for the function app.
-// Local (key-based) ingestion stays enabled by default so the connection string alone works on every plan; set
-// disableLocalAuth to require Entra auth (the app setting APPLICATIONINSIGHTS_AUTHENTICATION_STRING and the
-// Monitoring Metrics Publisher role in roles.bicep make that work).
+// Local (instrumentation-key) ingestion is off: telemetry is accepted only with an Entra token. The app sends it with
+// its managed identity (the APPLICATIONINSIGHTS_AUTHENTICATION_STRING app setting and the Monitoring Metrics Publisher
+// role in roles.bicep), so a leaked connection string cannot be used to write fake telemetry.
 
 @description('Azure region for the monitoring resources.')
 param location string
@@ -19,9 +19,6 @@ param appInsightsName string
 @minValue(30)
 @maxValue(730)
 param retentionInDays int
-
-@description('Refuse key-based telemetry ingestion (Entra-authenticated telemetry only).')
-param disableLocalAuth bool
 
 resource workspace 'Microsoft.OperationalInsights/workspaces@2023-09-01' = {
   name: workspaceName
@@ -43,7 +40,7 @@ resource appInsights 'Microsoft.Insights/components@2020-02-02' = {
   properties: {
     Application_Type: 'web'
     WorkspaceResourceId: workspace.id
-    DisableLocalAuth: disableLocalAuth
+    DisableLocalAuth: true
   }
 }
 

@@ -1,23 +1,29 @@
-// Azure RBAC for the function identity, each role at the narrowest scope that works:
-//   storage account  Storage Blob Data Owner        the Functions host (AzureWebJobsStorage: leases, secrets, Flex package)
-//                    Storage Queue Data Contributor Durable Functions control and work-item queues
-//                    Storage Table Data Contributor Durable Functions history and instances tables
-//   archive container Storage Blob Data Contributor raw content, quarantine, checkpoints, ledgers (src/archive). Implied
-//                    by the account-level Owner while both live in one account; kept explicit so the archive keeps
-//                    working if the host role is narrowed or the archive moves.
-//   Key Vault        Key Vault Secrets User         resolves the O365_CLIENT_SECRET Key Vault reference
-//   App Insights     Monitoring Metrics Publisher   Entra-authenticated telemetry
-//   Scheduler        Durable Task Data Contributor  only with the Durable Task Scheduler backend
-// Role definition ids are the built-in ones (stable across tenants); names are beside each.
+// Azure RBAC for the function identity: the data-plane roles the app uses at run time, each at the narrowest scope
+// that works, and nothing on the control plane. Role definition ids are the built-in ones (the same in every tenant);
+// test/infra checks them against Microsoft's documented ids.
+//
+//   storage account   Storage Blob Data Contributor   Functions host (locks, timer state, keys), Durable Functions
+//                                                     task hub blobs (leases, large messages), the archive container
+//                                                     (raw content, quarantine, checkpoints, ledgers) and the Flex
+//                                                     deployment package. Account scope because the host and the
+//                                                     Durable extension create their containers at start-up. Not
+//                                                     Owner: that adds only ACL and ownership rights, which apply to
+//                                                     hierarchical-namespace accounts this is not.
+//                     Storage Queue Data Contributor  Durable Functions control and work-item queues
+//                     Storage Table Data Contributor  Durable Functions history and instances tables
+//   Key Vault         Key Vault Secrets User          read the O365 client secret (the Key Vault reference)
+//   App Insights      Monitoring Metrics Publisher    send telemetry with an Entra token (local auth is off)
+//   Scheduler         Durable Task Data Contributor   only with the Durable Task Scheduler backend
+//
+// With the Durable Task Scheduler backend the host still uses AzureWebJobsStorage for its own blobs and the archive
+// lives there, so the blob grant stays; the queue and table grants are then unused but harmless, and kept so
+// switching the backend back needs no redeployment.
 
 @description('Object (principal) id of the function identity.')
 param principalId string
 
 @description('Storage account holding the task hub and the archive.')
 param storageAccountName string
-
-@description('Archive blob container.')
-param archiveContainerName string
 
 @description('Key Vault to grant Secrets User on; empty = none.')
 param keyVaultName string
@@ -29,7 +35,6 @@ param appInsightsName string
 param durableTaskSchedulerName string
 
 var roleIds = {
-  storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
   storageBlobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
   storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
   storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
@@ -40,16 +45,6 @@ var roleIds = {
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
   name: storageAccountName
-}
-
-resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' existing = {
-  parent: storage
-  name: 'default'
-}
-
-resource archiveContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' existing = {
-  parent: blobService
-  name: archiveContainerName
 }
 
 resource vault 'Microsoft.KeyVault/vaults@2023-07-01' existing = if (!empty(keyVaultName)) {
@@ -64,16 +59,18 @@ resource scheduler 'Microsoft.DurableTask/schedulers@2025-11-01' existing = if (
   name: empty(durableTaskSchedulerName) ? 'unused' : durableTaskSchedulerName
 }
 
-resource hostBlobOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(storage.id, principalId, roleIds.storageBlobDataOwner)
+// Host, Durable task hub blobs, archive, Flex deployment package.
+resource storageBlobs 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(storage.id, principalId, roleIds.storageBlobDataContributor)
   scope: storage
   properties: {
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleIds.storageBlobDataOwner)
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleIds.storageBlobDataContributor)
     principalId: principalId
     principalType: 'ServicePrincipal'
   }
 }
 
+// Durable Functions control and work-item queues.
 resource durableQueues 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(storage.id, principalId, roleIds.storageQueueDataContributor)
   scope: storage
@@ -84,6 +81,7 @@ resource durableQueues 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   }
 }
 
+// Durable Functions history and instances tables.
 resource durableTables 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(storage.id, principalId, roleIds.storageTableDataContributor)
   scope: storage
@@ -94,16 +92,7 @@ resource durableTables 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   }
 }
 
-resource archiveBlobs 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(archiveContainer.id, principalId, roleIds.storageBlobDataContributor)
-  scope: archiveContainer
-  properties: {
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleIds.storageBlobDataContributor)
-    principalId: principalId
-    principalType: 'ServicePrincipal'
-  }
-}
-
+// Reads the O365 client secret through the Key Vault reference.
 resource secretsUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(keyVaultName)) {
   name: guid(vault.id, principalId, roleIds.keyVaultSecretsUser)
   scope: vault
@@ -114,6 +103,7 @@ resource secretsUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (
   }
 }
 
+// Entra-authenticated telemetry (Application Insights local auth is off).
 resource telemetryPublisher 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(appInsights.id, principalId, roleIds.monitoringMetricsPublisher)
   scope: appInsights
@@ -124,6 +114,7 @@ resource telemetryPublisher 'Microsoft.Authorization/roleAssignments@2022-04-01'
   }
 }
 
+// Durable Task Scheduler backend: orchestration state and work items.
 resource schedulerContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(durableTaskSchedulerName)) {
   name: guid(scheduler.id, principalId, roleIds.durableTaskDataContributor)
   scope: scheduler
@@ -135,9 +126,8 @@ resource schedulerContributor 'Microsoft.Authorization/roleAssignments@2022-04-0
 }
 
 output assignedRoleIds array = [
-  hostBlobOwner.properties.roleDefinitionId
+  storageBlobs.properties.roleDefinitionId
   durableQueues.properties.roleDefinitionId
   durableTables.properties.roleDefinitionId
-  archiveBlobs.properties.roleDefinitionId
   telemetryPublisher.properties.roleDefinitionId
 ]

@@ -1,5 +1,5 @@
 // One storage account holds the Durable Functions task hub (queues, tables, lease blobs), the raw/selected archive
-// (DESIGN §1: AzureWebJobsStorage is "Durable and archive storage") and, on Flex Consumption, the deployment package.
+// (AzureWebJobsStorage serves both Durable Functions and the archive) and, on Flex Consumption, the deployment package.
 // Public blob access is off; shared-key access is off unless the hosting plan needs an Azure Files content share
 // (Elastic Premium), because every other client here authenticates with the managed identity.
 
@@ -44,6 +44,20 @@ param archiveAfterDays int
 @minValue(0)
 param deleteAfterDays int
 
+@description('Tamper-evident archive: version-level immutability on the archive container with a time-based default policy, so no blob version can be changed or deleted for immutabilityDays. Needs blob versioning, which this turns on.')
+param immutable bool
+
+@description('Days each archive blob version stays write-once when immutable is true.')
+@minValue(1)
+param immutabilityDays int
+
+@description('Enabled or Disabled; Disabled denies every public request (the app then uses private endpoints).')
+@allowed([
+  'Enabled'
+  'Disabled'
+])
+param publicNetworkAccess string
+
 resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   name: name
   location: location
@@ -59,13 +73,24 @@ resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
     defaultToOAuthAuthentication: true
     minimumTlsVersion: 'TLS1_2'
     supportsHttpsTrafficOnly: true
-    publicNetworkAccess: 'Enabled'
+    publicNetworkAccess: publicNetworkAccess
+    networkAcls: {
+      // Deny everything that is not a private endpoint when public access is off; trusted Azure services (e.g. the
+      // Flex Consumption deployment service) keep their documented exception.
+      defaultAction: publicNetworkAccess == 'Disabled' ? 'Deny' : 'Allow'
+      bypass: 'AzureServices'
+    }
   }
 }
 
 resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' = {
   parent: account
   name: 'default'
+  properties: {
+    // Version-level immutability protects versions, so overwriting a state/ document (checkpoints, ledgers) is still
+    // allowed: it creates a new current version and the old one stays, immutable, until its retention ends.
+    isVersioningEnabled: immutable
+  }
 }
 
 resource archiveContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
@@ -73,6 +98,23 @@ resource archiveContainer 'Microsoft.Storage/storageAccounts/blobServices/contai
   name: archiveContainerName
   properties: {
     publicAccess: 'None'
+    immutableStorageWithVersioning: immutable
+      ? {
+          enabled: true
+        }
+      : null
+  }
+}
+
+// The container's default version-level policy: every version written is locked for immutabilityDays from its
+// creation. Left unlocked (its period can still be extended or the policy removed by an account owner); lock it with
+// `az storage container immutability-policy lock` for regulatory WORM.
+resource archiveImmutability 'Microsoft.Storage/storageAccounts/blobServices/containers/immutabilityPolicies@2023-05-01' = if (immutable) {
+  parent: archiveContainer
+  name: 'default'
+  properties: {
+    immutabilityPeriodSinceCreationInDays: immutabilityDays
+    allowProtectedAppendWrites: false
   }
 }
 
@@ -96,30 +138,51 @@ var supportsArchiveTier = !contains(skuName, 'ZRS')
 var tierToArchive = archiveAfterDays > 0 && supportsArchiveTier ? { tierToArchive: { daysAfterModificationGreaterThan: archiveAfterDays } } : {}
 var deleteBlob = deleteAfterDays > 0 ? { delete: { daysAfterModificationGreaterThan: deleteAfterDays } } : {}
 var baseBlobActions = union(tierToCool, tierToArchive, deleteBlob)
+var ageOutRule = {
+  name: 'age-out-raw-archive'
+  enabled: true
+  type: 'Lifecycle'
+  definition: {
+    filters: {
+      blobTypes: [
+        'blockBlob'
+      ]
+      prefixMatch: archivedPrefixes
+    }
+    actions: {
+      baseBlob: baseBlobActions
+    }
+  }
+}
+// With versioning on, every overwrite keeps the old version: delete previous versions once their immutability has
+// ended (a day later), so checkpoints and ledgers rewritten every window do not accumulate forever.
+var expireVersionsRule = {
+  name: 'expire-previous-versions'
+  enabled: true
+  type: 'Lifecycle'
+  definition: {
+    filters: {
+      blobTypes: [
+        'blockBlob'
+      ]
+    }
+    actions: {
+      version: {
+        delete: {
+          daysAfterCreationGreaterThan: immutabilityDays + 1
+        }
+      }
+    }
+  }
+}
+var lifecycleRules = concat(empty(baseBlobActions) ? [] : [ageOutRule], immutable ? [expireVersionsRule] : [])
 
-resource lifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2023-05-01' = if (!empty(baseBlobActions)) {
+resource lifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2023-05-01' = if (!empty(lifecycleRules)) {
   parent: account
   name: 'default'
   properties: {
     policy: {
-      rules: [
-        {
-          name: 'age-out-raw-archive'
-          enabled: true
-          type: 'Lifecycle'
-          definition: {
-            filters: {
-              blobTypes: [
-                'blockBlob'
-              ]
-              prefixMatch: archivedPrefixes
-            }
-            actions: {
-              baseBlob: baseBlobActions
-            }
-          }
-        }
-      ]
+      rules: lifecycleRules
     }
   }
   dependsOn: [

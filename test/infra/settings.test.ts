@@ -1,22 +1,40 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { describe, it } from 'node:test';
-import { parseBicep } from './bicep';
-import { appSettingNames } from './checks';
+import { allResources, deploy, loadCompiledTemplate } from './arm';
 import { codeSettingNames, exploreSettingNames, namesReadBy } from './code-settings';
 import { compareSettings, READ_NOT_WRITTEN, WRITTEN_NOT_READ } from './settings-contract';
 
-const ROOT = path.join(__dirname, '..', '..');
-const functionApp = parseBicep(
-  readFileSync(path.join(ROOT, 'infra', 'modules', 'functionapp.bicep'), 'utf8'),
-);
+const template = loadCompiledTemplate();
+
+/** The app settings the compiled template writes with these parameters. */
+function appSettings(params: Record<string, unknown>): Record<string, unknown> {
+  const configs = allResources(deploy(template, { environmentName: 'test', ...params })).filter(
+    (r) => r.type === 'Microsoft.Web/sites/config' && r.name.endsWith('/appsettings'),
+  );
+  assert.equal(configs.length, 1, 'one appsettings resource');
+  return configs[0].properties;
+}
+
+/** Every choice that changes which settings are written. */
+const CONFIGURATIONS: Record<string, unknown>[] = [];
+for (const hostingPlan of ['FlexConsumption', 'ElasticPremium'])
+  for (const identityType of ['UserAssigned', 'SystemAssigned'])
+    for (const o365AuthMode of ['clientSecret', 'managedIdentity'])
+      for (const useDurableTaskScheduler of [false, true])
+        CONFIGURATIONS.push({
+          hostingPlan,
+          identityType,
+          o365AuthMode,
+          useDurableTaskScheduler,
+          pipelineStartFrom: '2026-01-01T00:00:00Z',
+          alertRules: '[]',
+        });
 
 describe('app settings: the templates write what the code reads', () => {
   const read = codeSettingNames();
-  const written = appSettingNames(functionApp);
+  const written = new Set(CONFIGURATIONS.flatMap((c) => Object.keys(appSettings(c))));
 
-  it('finds the settings DESIGN §6 names among those the code reads (the explorer works)', () => {
+  it('finds the core settings among those the code reads (the explorer works)', () => {
     for (const name of [
       'O365_TENANT_ID',
       'O365_CLIENT_ID',
@@ -49,15 +67,43 @@ describe('app settings: the templates write what the code reads', () => {
   });
 
   it('write the Key Vault reference, never a secret value, in O365_CLIENT_SECRET', () => {
-    const authVar = functionApp.vars.get('o365AuthSettings')?.expression ?? '';
-    assert.match(
-      authVar,
-      /O365_CLIENT_SECRET: '@Microsoft\.KeyVault\(VaultName=\$\{keyVaultName\};SecretName=\$\{o365ClientSecretName\}\)'/,
+    const settings = appSettings({ o365ClientSecret: 'not-in-settings' });
+    assert.equal(
+      settings.O365_CLIENT_SECRET,
+      '@Microsoft.KeyVault(VaultName=<keyvault.outputs.name.value>;SecretName=o365-client-secret)',
     );
+    assert.ok(!JSON.stringify(settings).includes('not-in-settings'));
+    const appModule = template.resources.find((r) => r.name === 'functionapp');
+    const moduleParams = Object.keys((appModule?.properties as { parameters: object }).parameters);
     assert.ok(
-      !functionApp.params.has('o365ClientSecret'),
+      !moduleParams.includes('o365ClientSecret'),
       'the function app module never receives the secret',
     );
+  });
+
+  it('authenticate every Azure client with the app identity: identity-based storage, Entra telemetry', () => {
+    for (const c of CONFIGURATIONS) {
+      const settings = appSettings(c);
+      assert.equal(settings.AzureWebJobsStorage__credential, 'managedidentity');
+      assert.ok(!('AzureWebJobsStorage' in settings), 'no storage connection string');
+      assert.match(String(settings.APPLICATIONINSIGHTS_AUTHENTICATION_STRING), /Authorization=AAD$/);
+      if (c.identityType === 'UserAssigned') {
+        assert.equal(String(settings.AZURE_CLIENT_ID), '<identity.outputs.clientId.value>');
+        assert.equal(
+          settings.APPLICATIONINSIGHTS_AUTHENTICATION_STRING,
+          'ClientId=<identity.outputs.clientId.value>;Authorization=AAD',
+        );
+      }
+    }
+  });
+
+  it('write the Flex-rejected runtime settings only on Elastic Premium', () => {
+    for (const c of CONFIGURATIONS) {
+      const settings = appSettings(c);
+      const premium = c.hostingPlan === 'ElasticPremium';
+      assert.equal('FUNCTIONS_WORKER_RUNTIME' in settings, premium);
+      assert.equal('FUNCTIONS_EXTENSION_VERSION' in settings, premium);
+    }
   });
 });
 
@@ -80,19 +126,6 @@ describe('the settings comparison catches drift', () => {
       { A: 'reason' },
     );
     assert.deepEqual(diff.stale, ['A', 'A', 'GONE']);
-  });
-
-  it('extracts written names from the appsettings resource through union() and conditional vars', () => {
-    const template = parseBicep(
-      [
-        "var base = {\n  ONE: 'x'\n}",
-        "var extra = flag\n  ? {\n      TWO: 'y'\n    }\n  : {}",
-        'var unrelated = {\n  NOT_A_SETTING: 1\n}',
-        "resource s 'Microsoft.Web/sites@2024-04-01' = {\n  name: 'a'\n  properties: unrelated\n}",
-        "resource c 'Microsoft.Web/sites/config@2024-04-01' = {\n  parent: s\n  name: 'appsettings'\n  properties: union(base, extra, {\n    THREE: 'z'\n  })\n}",
-      ].join('\n'),
-    );
-    assert.deepEqual([...appSettingNames(template)].sort(), ['ONE', 'THREE', 'TWO']);
   });
 
   it('explores branches: a name read only when another is set is still found', () => {
