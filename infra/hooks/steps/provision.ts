@@ -1,0 +1,98 @@
+/**
+ * postprovision: creates the Kusto objects as the deploying identity and stores the Office 365 client secret in
+ * Key Vault. The app itself holds only Ingestor + Viewer on its database, so every table, mapping, function and
+ * policy is created here, by whoever runs `azd up`. Both steps are idempotent: the Kusto commands are
+ * `.create-merge` / `.create-or-alter`, and the secret is written only when the vault holds a different value (an
+ * unchanged secret gets no new version).
+ */
+import type { TokenCredential } from '@azure/identity';
+import type { ProvisionValues } from '../azd-env';
+
+/** The settings handed to the Kusto setup: the objects to create and where. */
+export interface KustoSetupSettings {
+  clusterUrl: string;
+  database: string;
+  table: string;
+  telemetryTable: string;
+  ingestionMode: 'queued' | 'streaming';
+}
+
+/** `applyKustoSetup` of src/kusto/setup.ts, injected so tests can point it at the local Kusto endpoint. */
+export type ApplyKustoSetup = (
+  settings: KustoSetupSettings,
+  options?: { credential?: TokenCredential },
+) => Promise<{ applied: number }>;
+
+/** The Key Vault operations the hook needs. `get` answers undefined when the secret does not exist. */
+export interface SecretStore {
+  get(vaultUrl: string, name: string): Promise<string | undefined>;
+  set(vaultUrl: string, name: string, value: string): Promise<void>;
+}
+
+export interface ProvisionDeps {
+  applyKustoSetup: ApplyKustoSetup;
+  secrets: SecretStore;
+  /** The deploying identity (azd's login); undefined for the local endpoint, which takes no token. */
+  credential?: TokenCredential;
+  log(line: string): void;
+}
+
+export interface ProvisionResult {
+  kustoCommands: number;
+  secret: 'stored' | 'unchanged' | 'not given';
+}
+
+export async function postprovision(values: ProvisionValues, deps: ProvisionDeps): Promise<ProvisionResult> {
+  const { kusto } = values;
+  deps.log(
+    `Creating Kusto tables ${kusto.table} and ${kusto.telemetryTable} (${kusto.ingestionMode} ingestion) in ${kusto.clusterUrl}/${kusto.database} as the deploying identity ...`,
+  );
+  let applied: number;
+  try {
+    ({ applied } = await deps.applyKustoSetup(
+      { ...kusto },
+      deps.credential ? { credential: deps.credential } : {},
+    ));
+  } catch (e) {
+    throw new Error(
+      `postprovision: the Kusto setup on ${kusto.clusterUrl}/${kusto.database} failed: ${message(e)}\n` +
+        `The identity running azd needs Admin on that database (infra/main.bicep grants it to the principal azd ` +
+        `deploys as); run "azd provision" again after fixing it: every command is idempotent.`,
+      { cause: e },
+    );
+  }
+  deps.log(`Kusto setup done: ${applied} commands applied.`);
+
+  let secret: ProvisionResult['secret'] = 'not given';
+  if (values.secret) {
+    const { vaultUrl, name, value } = values.secret;
+    try {
+      const current = await deps.secrets.get(vaultUrl, name);
+      if (current === value) {
+        secret = 'unchanged';
+        deps.log(`Key Vault secret "${name}" in ${vaultUrl} already holds O365_CLIENT_SECRET; left as is.`);
+      } else {
+        await deps.secrets.set(vaultUrl, name, value);
+        secret = 'stored';
+        deps.log(`Stored O365_CLIENT_SECRET as Key Vault secret "${name}" in ${vaultUrl}.`);
+      }
+    } catch (e) {
+      throw new Error(
+        `postprovision: writing Key Vault secret "${name}" in ${vaultUrl} failed: ${message(e, value)}\n` +
+          `The identity running azd needs "Key Vault Secrets Officer" on that vault.`,
+      );
+      // No `cause`: an SDK error carries the request, whose body is the secret.
+    }
+  } else {
+    deps.log(
+      'No O365_CLIENT_SECRET in the azd environment: the Key Vault secret is left as is (azd env set O365_CLIENT_SECRET <secret>, then azd provision, to store one).',
+    );
+  }
+  return { kustoCommands: applied, secret };
+}
+
+/** An error's message with the secret value, should a client ever echo it, masked. */
+function message(e: unknown, secret?: string): string {
+  const text = e instanceof Error ? e.message : String(e);
+  return secret ? text.split(secret).join('***') : text;
+}
