@@ -3,6 +3,8 @@
  * endpoint, an in-memory Key Vault, and the real ARM-key and start-request clients against loopback stand-ins.
  */
 import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
@@ -15,6 +17,7 @@ import { type ApplyKustoSetup, postprovision, type SecretStore } from '../../inf
 import { connectionFor } from '../../src/kusto/connection';
 import { createMappingCommand, createMergeTableCommand } from '../../src/kusto/table-commands';
 import { DB, type Harness, startHarness } from '../harness/kusto-local';
+import { readSimpleYaml, type YamlMap } from './simple-yaml';
 
 const SECRET = 'not-a-real-secret-value-4f1c';
 const KEY = 'function-key-value-9b2e';
@@ -194,9 +197,7 @@ describe('postprovision against the local Kusto endpoint', () => {
 });
 
 /** A loopback server answering each request with the next scripted reply; records what it was asked. */
-async function scripted(
-  reply: (req: IncomingMessage, body: string, res: ServerResponse) => void,
-): Promise<{
+async function scripted(reply: (req: IncomingMessage, body: string, res: ServerResponse) => void): Promise<{
   url: string;
   server: Server;
   seen: { method?: string; url?: string; headers: IncomingMessage['headers'] }[];
@@ -352,4 +353,24 @@ describe('postdeploy against loopback ARM and app stand-ins', () => {
         ].every((n) => e.message.includes(n)),
     );
   });
+});
+
+describe('azure.yaml hooks', () => {
+  const ROOT = path.join(__dirname, '..', '..');
+  const yaml = readSimpleYaml(readFileSync(path.join(ROOT, 'azure.yaml'), 'utf8'));
+
+  for (const hook of ['postprovision', 'postdeploy']) {
+    it(`${hook} runs infra/hooks/${hook}.ts with node and tsx on POSIX shells and PowerShell`, () => {
+      const entry = ((yaml.hooks as YamlMap)[hook] as YamlMap) ?? {};
+      for (const [os, shell] of [
+        ['posix', 'sh'],
+        ['windows', 'pwsh'],
+      ] as const) {
+        const step = entry[os] as YamlMap;
+        assert.equal(step.shell, shell);
+        assert.match(String(step.run), new RegExp(`node --import tsx infra/hooks/${hook}\\.ts`));
+      }
+      assert.ok(existsSync(path.join(ROOT, 'infra', 'hooks', `${hook}.ts`)));
+    });
+  }
 });
