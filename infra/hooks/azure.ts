@@ -9,7 +9,7 @@ import {
   ChainedTokenCredential,
   type TokenCredential,
 } from '@azure/identity';
-import { SecretClient } from '@azure/keyvault-secrets';
+import { SecretClient, type SecretClientOptions } from '@azure/keyvault-secrets';
 import type { DeployValues } from './azd-env';
 import type { StartAnswer } from './steps/deploy';
 import type { SecretStore } from './steps/provision';
@@ -19,12 +19,12 @@ export function deployingIdentity(): TokenCredential {
   return new ChainedTokenCredential(new AzureDeveloperCliCredential(), new AzureCliCredential());
 }
 
-/** Key Vault through @azure/keyvault-secrets. */
-export function keyVaultSecrets(credential: TokenCredential): SecretStore {
+/** Key Vault through @azure/keyvault-secrets (`options` lets tests reach a loopback vault). */
+export function keyVaultSecrets(credential: TokenCredential, options?: SecretClientOptions): SecretStore {
   const clients = new Map<string, SecretClient>();
   const client = (vaultUrl: string): SecretClient => {
     let c = clients.get(vaultUrl);
-    if (!c) clients.set(vaultUrl, (c = new SecretClient(vaultUrl, credential)));
+    if (!c) clients.set(vaultUrl, (c = new SecretClient(vaultUrl, credential, options)));
     return c;
   };
   return {

@@ -6,16 +6,18 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { Client } from 'azure-kusto-data';
 import { Duration } from 'luxon';
 import { HookSettingsError, readDeployValues, readProvisionValues } from '../../infra/hooks/azd-env';
-import { armFunctionKey, httpStart } from '../../infra/hooks/azure';
+import { armFunctionKey, httpStart, keyVaultSecrets } from '../../infra/hooks/azure';
 import { dashboardUrl, postdeploy, type DeployDeps } from '../../infra/hooks/steps/deploy';
 import { type ApplyKustoSetup, postprovision, type SecretStore } from '../../infra/hooks/steps/provision';
 import { connectionFor } from '../../src/kusto/connection';
 import { createMappingCommand, createMergeTableCommand } from '../../src/kusto/table-commands';
+import { ensureLocalCertificate } from '../../local/tls';
 import { DB, type Harness, startHarness } from '../harness/kusto-local';
 import { readSimpleYaml, type YamlMap } from './simple-yaml';
 
@@ -373,4 +375,70 @@ describe('azure.yaml hooks', () => {
       assert.ok(existsSync(path.join(ROOT, 'infra', 'hooks', `${hook}.ts`)));
     });
   }
+});
+
+describe('the Key Vault client against a loopback vault', () => {
+  /** Secrets by name, each write a new version; a request without a bearer token gets Key Vault's challenge. */
+  const versions = new Map<string, string[]>();
+  let server: Server;
+  let vaultUrl: string;
+  const token = { getToken: async () => ({ token: 'kv-token', expiresOnTimestamp: Date.now() + 3_600_000 }) };
+
+  before(async () => {
+    const { cert, key } = ensureLocalCertificate();
+    server = createHttpsServer({ cert, key }, (req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        if (req.headers.authorization !== 'Bearer kv-token') {
+          res
+            .writeHead(401, {
+              'www-authenticate':
+                'Bearer authorization="https://login.microsoftonline.com/00000000-0000-0000-0000-000000000000", resource="https://vault.azure.net"',
+            })
+            .end();
+          return;
+        }
+        const m = /^\/secrets\/([^/?]+)\/?(?:[^/?]*)?\?/.exec(req.url ?? '');
+        const name = m?.[1] ?? '';
+        const id = `${vaultUrl}/secrets/${name}/v${versions.get(name)?.length ?? 0}`;
+        if (req.method === 'GET') {
+          const value = versions.get(name)?.at(-1);
+          if (value === undefined)
+            return json(res, 404, {
+              error: {
+                code: 'SecretNotFound',
+                message: `A secret with (name/id) ${name} was not found in this key vault.`,
+              },
+            });
+          return json(res, 200, { value, id, attributes: { enabled: true } });
+        }
+        if (req.method === 'PUT') {
+          const { value } = JSON.parse(body) as { value: string };
+          versions.set(name, [...(versions.get(name) ?? []), value]);
+          return json(res, 200, { value, id, attributes: { enabled: true } });
+        }
+        json(res, 405, {});
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    vaultUrl = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(() => server.close());
+
+  it('reads a missing secret as absent, then stores it once across two hook runs', async () => {
+    const secrets = keyVaultSecrets(token, {
+      disableChallengeResourceVerification: true,
+      retryOptions: { maxRetries: 0 },
+    });
+    assert.equal(await secrets.get(vaultUrl, 'o365-client-secret'), undefined);
+    const values = {
+      kusto: readProvisionValues(provisionEnv('http://127.0.0.1:1')).kusto,
+      secret: { vaultUrl, name: 'o365-client-secret', value: SECRET },
+    };
+    const deps = { applyKustoSetup: async () => ({ applied: 0 }), secrets, log: () => {} };
+    assert.equal((await postprovision(values, deps)).secret, 'stored');
+    assert.equal((await postprovision(values, deps)).secret, 'unchanged');
+    assert.deepEqual(versions.get('o365-client-secret'), [SECRET], 'one version');
+  });
 });
