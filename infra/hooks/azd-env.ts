@@ -8,10 +8,12 @@
 export interface ProvisionValues {
   kusto: {
     clusterUrl: string;
+    ingestUrl: string;
     database: string;
     table: string;
     telemetryTable: string;
     ingestionMode: 'queued' | 'streaming';
+    batchingSeconds?: number;
   };
   /** Present when the azd environment holds a client secret to store (O365_CLIENT_SECRET). */
   secret?: { vaultUrl: string; name: string; value: string };
@@ -96,6 +98,15 @@ export function readProvisionValues(env: NodeJS.ProcessEnv): ProvisionValues {
     (r.get('KUSTO_STREAMING_INGESTION')?.toLowerCase() === 'true' ? 'streaming' : 'queued');
   if (mode !== 'queued' && mode !== 'streaming')
     problems.push(`KUSTO_INGESTION_MODE must be "queued" or "streaming", got "${mode}".`);
+  const batching = r.get('KUSTO_BATCHING_SECONDS');
+  const batchingSeconds = batching === undefined ? undefined : Number(batching);
+  if (
+    batchingSeconds !== undefined &&
+    (!Number.isInteger(batchingSeconds) || batchingSeconds < 10 || batchingSeconds > 300)
+  )
+    problems.push(
+      `KUSTO_BATCHING_SECONDS must be a whole number of seconds from 10 to 300, got "${batching}".`,
+    );
 
   let secret: ProvisionValues['secret'];
   const value = env.O365_CLIENT_SECRET;
@@ -116,9 +127,24 @@ export function readProvisionValues(env: NodeJS.ProcessEnv): ProvisionValues {
   }
   if (problems.length) throw new HookSettingsError('postprovision', problems);
   return {
-    kusto: { clusterUrl, database, table, telemetryTable, ingestionMode: mode as 'queued' | 'streaming' },
+    kusto: {
+      clusterUrl,
+      ingestUrl: ingestUrlOf(clusterUrl),
+      database,
+      table,
+      telemetryTable,
+      ingestionMode: mode as 'queued' | 'streaming',
+      ...(batchingSeconds !== undefined ? { batchingSeconds } : {}),
+    },
     ...(secret ? { secret } : {}),
   };
+}
+
+/** The ingestion endpoint of a cluster (`ingest-` prefix); a local endpoint serves both on one URL. */
+function ingestUrlOf(clusterUrl: string): string {
+  const u = new URL(clusterUrl);
+  if (u.protocol === 'http:' || u.hostname === 'localhost' || /^[\d.]+$/.test(u.hostname)) return clusterUrl;
+  return `${u.protocol}//ingest-${u.host}`;
 }
 
 /** Reads the postdeploy values; throws {@link HookSettingsError} listing every problem. */

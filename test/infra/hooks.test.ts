@@ -74,6 +74,7 @@ describe('postprovision values', () => {
     const v = readProvisionValues(provisionEnv('http://127.0.0.1:1', { O365_CLIENT_SECRET: SECRET }));
     assert.deepEqual(v.kusto, {
       clusterUrl: 'http://127.0.0.1:1',
+      ingestUrl: 'http://127.0.0.1:1',
       database: DB,
       table: 'SocAlerts',
       telemetryTable: 'O365PipelineRuns',
@@ -89,6 +90,12 @@ describe('postprovision values', () => {
         .ingestionMode,
       'streaming',
     );
+    const cluster = readProvisionValues(
+      provisionEnv('https://adxabc.westeurope.kusto.windows.net/', { KUSTO_BATCHING_SECONDS: '20' }),
+    ).kusto;
+    assert.equal(cluster.clusterUrl, 'https://adxabc.westeurope.kusto.windows.net');
+    assert.equal(cluster.ingestUrl, 'https://ingest-adxabc.westeurope.kusto.windows.net');
+    assert.equal(cluster.batchingSeconds, 20);
   });
 
   it('lists every problem at once, each naming its value, without echoing the secret', () => {
@@ -97,6 +104,7 @@ describe('postprovision values', () => {
       readProvisionValues({
         KUSTO_TABLE: 'bad table',
         KUSTO_INGESTION_MODE: 'fast',
+        KUSTO_BATCHING_SECONDS: '5',
         O365_CLIENT_SECRET: SECRET,
         O365_CLIENT_SECRET_NAME: 'bad_name',
       });
@@ -109,6 +117,7 @@ describe('postprovision values', () => {
       'KUSTO_DATABASE',
       'KUSTO_TABLE',
       'KUSTO_INGESTION_MODE',
+      'KUSTO_BATCHING_SECONDS',
       'KEY_VAULT_URL',
       'O365_CLIENT_SECRET_NAME',
     ])

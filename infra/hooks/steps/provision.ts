@@ -8,19 +8,23 @@
 import type { TokenCredential } from '@azure/identity';
 import type { ProvisionValues } from '../azd-env';
 
-/** The settings handed to the Kusto setup: the objects to create and where. */
+/** The settings handed to the Kusto setup (the `kusto` part of the app's settings): the objects to create and where. */
 export interface KustoSetupSettings {
   clusterUrl: string;
+  /** Unused by the setup; part of the settings shape the setup takes. */
+  ingestUrl: string;
   database: string;
   table: string;
   telemetryTable: string;
   ingestionMode: 'queued' | 'streaming';
+  /** Ingestion batching time of both tables; undefined = the setup's default. */
+  batchingSeconds?: number;
 }
 
 /** `applyKustoSetup` of src/kusto/setup.ts, injected so tests can point it at the local Kusto endpoint. */
 export type ApplyKustoSetup = (
   settings: KustoSetupSettings,
-  options?: { credential?: TokenCredential },
+  options?: { credential?: TokenCredential; log?: (line: string) => void },
 ) => Promise<{ applied: number }>;
 
 /** The Key Vault operations the hook needs. `get` answers undefined when the secret does not exist. */
@@ -51,7 +55,7 @@ export async function postprovision(values: ProvisionValues, deps: ProvisionDeps
   try {
     ({ applied } = await deps.applyKustoSetup(
       { ...kusto },
-      deps.credential ? { credential: deps.credential } : {},
+      { ...(deps.credential ? { credential: deps.credential } : {}), log: (line) => deps.log(`  ${line}`) },
     ));
   } catch (e) {
     throw new Error(
