@@ -68,8 +68,11 @@ export function armFunctionKey(
       error?: { code?: string; message?: string };
     };
     if (!response.ok)
-      throw new Error(
-        `ARM answered HTTP ${response.status}${body.error ? ` ${body.error.code ?? ''}: ${body.error.message ?? ''}` : ''}`,
+      throw Object.assign(
+        new Error(
+          `ARM answered HTTP ${response.status}${body.error ? ` ${body.error.code ?? ''}: ${body.error.message ?? ''}` : ''}`,
+        ),
+        { status: response.status },
       );
     const key = body.functionKeys?.default;
     if (!key) throw new Error('the app has no function key named "default"');

@@ -341,6 +341,35 @@ describe('postdeploy against loopback ARM and app stand-ins', () => {
     assert.equal(calls, 3);
   });
 
+  it('retries a key lookup the host cannot answer yet, and stops at once when ARM refuses', async () => {
+    let lookups = 0;
+    const sleeps: Duration[] = [];
+    const coldHost: DeployDeps = {
+      ...deps([], sleeps),
+      functionKey: async (v) => {
+        if (++lookups === 1) throw new Error('the app has no function key named "default"');
+        return armFunctionKey(token)(v);
+      },
+    };
+    const result = await postdeploy(readDeployValues(env()), coldHost);
+    assert.equal(result.started, 'already running');
+    assert.equal(lookups, 2);
+    assert.equal(sleeps.length, 1);
+
+    const refused: DeployDeps = {
+      ...deps([], []),
+      functionKey: async () => {
+        throw Object.assign(new Error('ARM answered HTTP 403 AuthorizationFailed: no listKeys'), {
+          status: 403,
+        });
+      },
+    };
+    await assert.rejects(
+      postdeploy(readDeployValues(env()), refused),
+      /AuthorizationFailed[\s\S]*Website Contributor/,
+    );
+  });
+
   it('a missing app in ARM fails with the role it needs', async () => {
     await assert.rejects(
       postdeploy(readDeployValues(env({ AZURE_FUNCTION_APP_NAME: 'func-other' })), deps([], [])),

@@ -2,7 +2,8 @@
  * postdeploy: starts the pipeline on the deployed app and prints where its dashboard is.
  *
  * The function key comes from the ARM listKeys API (the deploying identity reads it; it never goes through a Bicep
- * output, which would keep it in the deployment history). Starting is idempotent: the start route answers 200 "already
+ * output, which would keep it in the deployment history). A host that has not started yet may have no key: that, and
+ * ARM's transient answers, are retried like the start request; a refusal (401/403) or an unknown app (404) is not. Starting is idempotent: the start route answers 200 "already
  * running" when the loop runs. A freshly deployed app may not answer yet (cold start, triggers still syncing, the key
  * not yet known to the host), so 401/403/404/408/429/5xx and connection errors are retried for a few minutes.
  *
@@ -56,24 +57,31 @@ export async function postdeploy(
 ): Promise<DeployResult> {
   const attempts = options.attempts ?? 20;
   const delay = options.delay ?? Duration.fromObject({ seconds: 15 });
-  let key: string;
-  try {
-    key = await deps.functionKey(values);
-  } catch (e) {
-    throw new Error(
-      `postdeploy: reading the function key of ${values.functionAppName} failed: ${text(e)}\n` +
-        `The identity running azd needs a role with Microsoft.Web/sites/host/listKeys/action on the app ` +
-        `(Contributor or Website Contributor on the resource group).`,
-    );
-  }
-
+  let key: string | undefined;
   let last = '';
   for (let attempt = 1; attempt <= attempts; attempt++) {
     let answer: StartAnswer | undefined;
-    try {
-      answer = await deps.start(values.appUrl, key);
-    } catch (e) {
-      last = `no answer (${text(e, key)})`;
+    if (key === undefined) {
+      try {
+        key = await deps.functionKey(values);
+      } catch (e) {
+        const status = (e as { status?: number }).status;
+        last = `reading the function key: ${text(e)}`;
+        // Refused or not found: waiting cannot fix a missing role or a wrong app name.
+        if (status === 401 || status === 403 || status === 404)
+          throw new Error(
+            `postdeploy: reading the function key of ${values.functionAppName} failed: ${text(e)}\n` +
+              `The identity running azd needs a role with Microsoft.Web/sites/host/listKeys/action on the app ` +
+              `(Contributor or Website Contributor on the resource group).`,
+          );
+      }
+    }
+    if (key !== undefined) {
+      try {
+        answer = await deps.start(values.appUrl, key);
+      } catch (e) {
+        last = `no answer (${text(e, key)})`;
+      }
     }
     if (answer) {
       if (answer.status === 200 || answer.status === 202) {
@@ -89,7 +97,7 @@ export async function postdeploy(
           );
         return { started, dashboardUrl: url };
       }
-      last = `HTTP ${answer.status}: ${answer.message.split(key).join('***')}`;
+      last = `HTTP ${answer.status}: ${mask(answer.message, key)}`;
       if (!isTransient(answer.status))
         throw new Error(`postdeploy: POST ${values.appUrl}/api/pipeline/start was refused: ${last}`);
     }
@@ -107,6 +115,10 @@ export async function postdeploy(
 }
 
 function text(e: unknown, key?: string): string {
-  const t = e instanceof Error ? e.message : String(e);
+  return mask(e instanceof Error ? e.message : String(e), key);
+}
+
+/** The text with the key, should an answer ever echo it, masked. */
+function mask(t: string, key: string | undefined): string {
   return key ? t.split(key).join('***') : t;
 }
