@@ -3,6 +3,7 @@
  * Creates the Kusto objects as the deploying identity and stores O365_CLIENT_SECRET in Key Vault when given.
  * What it does and why: steps/provision.ts.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { isLocalEndpoint } from '../../src/kusto/connection';
 import { applyKustoSetup } from '../../src/kusto/setup';
 import { readProvisionValues } from './azd-env';
@@ -17,6 +18,7 @@ async function main(): Promise<void> {
     secrets: keyVaultSecrets(credential),
     credential: isLocalEndpoint(values.kusto.clusterUrl) ? undefined : credential,
     log: (line) => console.log(line),
+    sleep: (d) => sleep(d.toMillis()),
   });
 }
 

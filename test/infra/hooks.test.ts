@@ -21,6 +21,7 @@ import { ensureLocalCertificate } from '../../local/tls';
 import { DB, type Harness, startHarness } from '../harness/kusto-local';
 
 const SECRET = 'not-a-real-secret-value-4f1c';
+const noSleep = async (): Promise<void> => {};
 const KEY = 'function-key-value-9b2e';
 
 /** A Key Vault in memory that counts writes (each write is a new secret version on Azure). */
@@ -138,7 +139,12 @@ describe('postprovision against the local Kusto endpoint', () => {
     const vault = fakeVault();
     const lines: string[] = [];
     const values = readProvisionValues(provisionEnv(kusto.kusto.url, { O365_CLIENT_SECRET: SECRET }));
-    const deps = { applyKustoSetup: localSetup, secrets: vault, log: (l: string) => lines.push(l) };
+    const deps = {
+      applyKustoSetup: localSetup,
+      secrets: vault,
+      log: (l: string) => lines.push(l),
+      sleep: noSleep,
+    };
 
     const first = await postprovision(values, deps);
     assert.deepEqual(first, { kustoCommands: 3, secret: 'stored' });
@@ -158,7 +164,7 @@ describe('postprovision against the local Kusto endpoint', () => {
 
   it('writes a changed secret and leaves the vault alone when no secret is given', async () => {
     const vault = fakeVault();
-    const deps = { applyKustoSetup: localSetup, secrets: vault, log: () => {} };
+    const deps = { applyKustoSetup: localSetup, secrets: vault, log: () => {}, sleep: noSleep };
     await postprovision(
       readProvisionValues(provisionEnv(kusto.kusto.url, { O365_CLIENT_SECRET: SECRET })),
       deps,
@@ -183,9 +189,42 @@ describe('postprovision against the local Kusto endpoint', () => {
         },
         secrets: fakeVault(),
         log: () => {},
+        sleep: noSleep,
       }),
       (e: Error) => /LocalTests/.test(e.message) && /Admin/.test(e.message) && /403/.test(e.message),
     );
+  });
+
+  it('waits out a vault that refuses (403) while a new role assignment applies, up to its attempts', async () => {
+    const values = readProvisionValues(provisionEnv(kusto.kusto.url, { O365_CLIENT_SECRET: SECRET }));
+    const vault = fakeVault();
+    let refusals = 2;
+    const slow: SecretStore = {
+      get: async (url, name) => {
+        if (refusals-- > 0) throw Object.assign(new Error('Forbidden'), { statusCode: 403 });
+        return vault.get(url, name);
+      },
+      set: vault.set,
+    };
+    const sleeps: Duration[] = [];
+    const deps = {
+      applyKustoSetup: localSetup,
+      secrets: slow,
+      log: () => {},
+      sleep: async (d: Duration) => {
+        sleeps.push(d);
+      },
+    };
+    assert.equal((await postprovision(values, deps)).secret, 'stored');
+    assert.equal(sleeps.length, 2);
+    assert.equal(vault.writes, 1);
+
+    refusals = Infinity;
+    await assert.rejects(
+      postprovision(values, deps, { vaultAttempts: 3 }),
+      (e: Error) => /Forbidden/.test(e.message) && /Key Vault Secrets Officer/.test(e.message),
+    );
+    assert.equal(sleeps.length, 4, 'two more waits, then the third refusal is reported');
   });
 
   it('a failing vault write says which role is missing and masks the secret if the error echoes it', async () => {
@@ -200,6 +239,7 @@ describe('postprovision against the local Kusto endpoint', () => {
           },
         },
         log: () => {},
+        sleep: noSleep,
       }),
       (e: Error) => /Key Vault Secrets Officer/.test(e.message) && !e.message.includes(SECRET),
     );
@@ -475,7 +515,7 @@ describe('the Key Vault client against a loopback vault', () => {
       kusto: readProvisionValues(provisionEnv('http://127.0.0.1:1')).kusto,
       secret: { vaultUrl, name: 'o365-client-secret', value: SECRET },
     };
-    const deps = { applyKustoSetup: async () => ({ applied: 0 }), secrets, log: () => {} };
+    const deps = { applyKustoSetup: async () => ({ applied: 0 }), secrets, log: () => {}, sleep: noSleep };
     assert.equal((await postprovision(values, deps)).secret, 'stored');
     assert.equal((await postprovision(values, deps)).secret, 'unchanged');
     assert.deepEqual(versions.get('o365-client-secret'), [SECRET], 'one version');

@@ -4,8 +4,12 @@
  * policy is created here, by whoever runs `azd up`. Both steps are idempotent: the Kusto commands are
  * `.create-merge` / `.create-or-alter`, and the secret is written only when the vault holds a different value (an
  * unchanged secret gets no new version).
+ *
+ * The deployer's Key Vault role is granted by the same deployment, and Azure role assignments take a few minutes to
+ * reach the vault, so a 403 from the vault is retried for a while before it is reported.
  */
 import type { TokenCredential } from '@azure/identity';
+import { Duration } from 'luxon';
 import type { ProvisionValues } from '../azd-env';
 
 /** The settings handed to the Kusto setup (the `kusto` part of the app's settings): the objects to create and where. */
@@ -39,6 +43,14 @@ export interface ProvisionDeps {
   /** The deploying identity (azd's login); undefined for the local endpoint, which takes no token. */
   credential?: TokenCredential;
   log(line: string): void;
+  sleep(duration: Duration): Promise<void>;
+}
+
+export interface ProvisionOptions {
+  /** Attempts at the vault while it answers 403 (a new role assignment not yet in effect). */
+  vaultAttempts?: number;
+  /** Pause between those attempts. */
+  vaultDelay?: Duration;
 }
 
 export interface ProvisionResult {
@@ -46,7 +58,11 @@ export interface ProvisionResult {
   secret: 'stored' | 'unchanged' | 'not given';
 }
 
-export async function postprovision(values: ProvisionValues, deps: ProvisionDeps): Promise<ProvisionResult> {
+export async function postprovision(
+  values: ProvisionValues,
+  deps: ProvisionDeps,
+  options: ProvisionOptions = {},
+): Promise<ProvisionResult> {
   const { kusto } = values;
   deps.log(
     `Creating Kusto tables ${kusto.table} and ${kusto.telemetryTable} (${kusto.ingestionMode} ingestion) in ${kusto.clusterUrl}/${kusto.database} as the deploying identity ...`,
@@ -61,7 +77,7 @@ export async function postprovision(values: ProvisionValues, deps: ProvisionDeps
     throw new Error(
       `postprovision: the Kusto setup on ${kusto.clusterUrl}/${kusto.database} failed: ${message(e)}\n` +
         `The identity running azd needs Admin on that database (infra/main.bicep grants it to the principal azd ` +
-        `deploys as); run "azd provision" again after fixing it: every command is idempotent.`,
+        `deploys as); after fixing it, run "azd hooks run postprovision": every command is idempotent.`,
       { cause: e },
     );
   }
@@ -70,22 +86,34 @@ export async function postprovision(values: ProvisionValues, deps: ProvisionDeps
   let secret: ProvisionResult['secret'] = 'not given';
   if (values.secret) {
     const { vaultUrl, name, value } = values.secret;
-    try {
-      const current = await deps.secrets.get(vaultUrl, name);
-      if (current === value) {
-        secret = 'unchanged';
-        deps.log(`Key Vault secret "${name}" in ${vaultUrl} already holds O365_CLIENT_SECRET; left as is.`);
-      } else {
-        await deps.secrets.set(vaultUrl, name, value);
-        secret = 'stored';
-        deps.log(`Stored O365_CLIENT_SECRET as Key Vault secret "${name}" in ${vaultUrl}.`);
+    const attempts = options.vaultAttempts ?? 12;
+    const delay = options.vaultDelay ?? Duration.fromObject({ seconds: 20 });
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const current = await deps.secrets.get(vaultUrl, name);
+        if (current === value) {
+          secret = 'unchanged';
+          deps.log(`Key Vault secret "${name}" in ${vaultUrl} already holds O365_CLIENT_SECRET; left as is.`);
+        } else {
+          await deps.secrets.set(vaultUrl, name, value);
+          secret = 'stored';
+          deps.log(`Stored O365_CLIENT_SECRET as Key Vault secret "${name}" in ${vaultUrl}.`);
+        }
+        break;
+      } catch (e) {
+        if ((e as { statusCode?: number }).statusCode === 403 && attempt < attempts) {
+          deps.log(
+            `Key Vault ${vaultUrl} refused access (403); a new role assignment takes a few minutes to apply: trying again in ${delay.toHuman()} (${attempt}/${attempts}).`,
+          );
+          await deps.sleep(delay);
+          continue;
+        }
+        // No `cause`: an SDK error carries the request, whose body is the secret.
+        throw new Error(
+          `postprovision: writing Key Vault secret "${name}" in ${vaultUrl} failed: ${message(e, value)}\n` +
+            `The identity running azd needs "Key Vault Secrets Officer" on that vault.`,
+        );
       }
-    } catch (e) {
-      throw new Error(
-        `postprovision: writing Key Vault secret "${name}" in ${vaultUrl} failed: ${message(e, value)}\n` +
-          `The identity running azd needs "Key Vault Secrets Officer" on that vault.`,
-      );
-      // No `cause`: an SDK error carries the request, whose body is the secret.
     }
   } else {
     deps.log(
