@@ -227,6 +227,30 @@ param taskHubName string = 'O365AlertPipeline'
 @maxValue(730)
 param logRetentionDays int = 30
 
+// ---- alerts (modules/alerts.bicep) ----
+
+@description('E-mail address Azure Monitor alerts go to (lag, a window failing repeatedly, parked blobs near expiry, data loss); empty = no alert rules.')
+param alertEmail string = ''
+
+@description('Webhook the alerts also call (common alert schema); empty = e-mail only.')
+@secure()
+param alertWebhookUrl string = ''
+
+@description('Lag alert: the checkpoint is more than this many windows behind now.')
+@minValue(1)
+param alertLagWindows int = 3
+
+@description('Failing-window alert: one window failed this many times in a day without completing.')
+@minValue(1)
+param alertFailuresPerWindow int = 3
+
+@description('Parked-blob alert: a parked blob reaches its expiration within this many hours.')
+@minValue(1)
+param alertParkedExpiryHours int = 24
+
+@description('Telemetry table (KUSTO_TELEMETRY_TABLE) the alert rules read.')
+param kustoTelemetryTableName string = 'O365PipelineRuns'
+
 var resourceToken = toLower(uniqueString(subscription().id, resourceGroup().id, environmentName))
 var allTags = union(tags, {
   'azd-env-name': environmentName
@@ -478,6 +502,27 @@ module kustoEndpoint 'modules/private-endpoint.bicep' = if (isPrivate && createK
       network!.outputs.zoneIds.queue
       network!.outputs.zoneIds.table
     ]
+  }
+}
+
+module alerts 'modules/alerts.bicep' = if (!empty(alertEmail)) {
+  name: 'alerts'
+  params: {
+    location: location
+    tags: allTags
+    resourceToken: resourceToken
+    email: alertEmail
+    webhookUrl: alertWebhookUrl
+    workspaceId: monitoring.outputs.workspaceId
+    kustoClusterUri: kusto.outputs.clusterUri
+    kustoClusterName: kusto.outputs.clusterName
+    kustoResourceGroupName: resolvedKustoResourceGroup
+    kustoDatabase: kusto.outputs.databaseName
+    telemetryTable: kustoTelemetryTableName
+    windowMinutes: pipelineWindowMinutes
+    lagWindows: alertLagWindows
+    failuresPerWindow: alertFailuresPerWindow
+    parkedExpiryHours: alertParkedExpiryHours
   }
 }
 
