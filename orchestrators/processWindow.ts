@@ -93,7 +93,7 @@ export function* processWindow(ctx: OrchestrationContext): Generator<Task, Proce
   clock.lap('correlate');
   const ingested = yield* call(ctx, 'ingestWindow', { ...tenant, rowsDocument: correlated.rowsDocument });
   clock.lap('ingest');
-  const counts = windowCounts(listed, fetched, correlated, ingested);
+  const counts = windowCounts(listed, fetched, correlated, ingested, input.dataLoss);
   yield* call(ctx, 'recordWindow', {
     ...tenant,
     runId: input.runId,
@@ -243,9 +243,11 @@ function windowCounts(
   fetched: FetchContentOutput[],
   correlated: CorrelationSummary,
   ingested: { ingested: number; duplicateRecords: number },
+  dataLoss: DataLossRange[] | undefined,
 ): WindowCounts {
   return addCounts(zeroCounts(), {
     ...countFetches(fetched),
+    dataLossRanges: dataLoss?.length ?? 0,
     listed: listed.listed,
     alreadyProcessed: listed.alreadyProcessed,
     lateContent: listed.lateContent,

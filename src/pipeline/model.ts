@@ -41,6 +41,8 @@ export interface WindowCounts {
   /** Content that could not be fetched any more (AF20051 expired, AF20050/AF20052 not found): data loss. */
   expiredContent: number;
   missingContent: number;
+  /** Time ranges a run recorded as no longer listable (a checkpoint older than retention). */
+  dataLossRanges: number;
   /** Blobs newly parked in this run (fetch failed after the client's retries; kept and retried until expiry). */
   parkedBlobs: number;
   /** Parked blobs fetched successfully on a retry and ingested like any other. */
@@ -66,6 +68,7 @@ export function zeroCounts(): WindowCounts {
     malformedRecords: 0,
     expiredContent: 0,
     missingContent: 0,
+    dataLossRanges: 0,
     parkedBlobs: 0,
     recoveredBlobs: 0,
     dataLossBlobs: 0,
