@@ -114,11 +114,15 @@ param o365ClientSecretName string = 'o365-client-secret'
 @description('Comma-separated content types (O365_CONTENT_TYPES). AIR and alert records are in Audit.General.')
 param o365ContentTypes string = 'Audit.General'
 
-@description('Entra authority host (O365_LOGIN_URL); empty = the login endpoint of the cloud this is deployed to.')
+@description('Microsoft 365 cloud of the tenant (O365_CLOUD): picks the login authority and the Management API host.')
+@allowed(['Commercial', 'GCC', 'GCCHigh', 'DoD'])
+param o365Cloud string = 'Commercial'
+
+@description('Entra authority host (O365_LOGIN_URL); empty = the one of o365Cloud.')
 param o365LoginUrl string = ''
 
-@description('Management Activity API root (O365_API_URL); e.g. https://manage.office365.us for GCC High.')
-param o365ApiUrl string = 'https://manage.office.com'
+@description('Management Activity API root (O365_API_URL); empty = the one of o365Cloud.')
+param o365ApiUrl string = ''
 
 // ---- Azure Data Explorer ----
 
@@ -264,10 +268,19 @@ var deploymentContainerName = isFlex ? 'app-package-${resourceToken}' : ''
 var resolvedKustoClusterName = empty(kustoClusterName) ? 'adx${resourceToken}' : kustoClusterName
 var resolvedKustoResourceGroup = empty(kustoResourceGroupName) ? resourceGroup().name : kustoResourceGroupName
 var isPrivate = publicNetworkAccess == 'Disabled'
-// environment() gives the authority as https://<host>/; the app setting is the bare origin.
-var resolvedO365LoginUrl = !empty(o365LoginUrl)
-  ? o365LoginUrl
-  : 'https://${split(environment().authentication.loginEndpoint, '/')[2]}'
+// The hosts of each Microsoft 365 cloud (the same table as src/o365/clouds.ts); explicit URLs win.
+var o365Clouds = {
+  // The Microsoft 365 tenant's cloud, not the Azure cloud this is deployed to (a GCC tenant is often collected from
+  // commercial Azure): environment() cannot give these hosts.
+  #disable-next-line no-hardcoded-env-urls // Microsoft 365 cloud host, independent of the deployment's Azure cloud
+  Commercial: { api: 'https://manage.office.com', login: 'https://login.microsoftonline.com' }
+  #disable-next-line no-hardcoded-env-urls // Microsoft 365 cloud host, independent of the deployment's Azure cloud
+  GCC: { api: 'https://manage-gcc.office.com', login: 'https://login.microsoftonline.com' }
+  GCCHigh: { api: 'https://manage.office365.us', login: 'https://login.microsoftonline.us' }
+  DoD: { api: 'https://manage.protection.apps.mil', login: 'https://login.microsoftonline.us' }
+}
+var resolvedO365LoginUrl = !empty(o365LoginUrl) ? o365LoginUrl : o365Clouds[o365Cloud].login
+var resolvedO365ApiUrl = !empty(o365ApiUrl) ? o365ApiUrl : o365Clouds[o365Cloud].api
 // Kusto names a service principal 'App'.
 var kustoPrincipalTypes = {
   User: 'User'
@@ -401,8 +414,10 @@ module functionApp 'modules/functionapp.bicep' = {
     keyVaultName: usesKeyVault ? keyVault!.outputs.name : ''
     keyVaultUri: usesKeyVault ? keyVault!.outputs.uri : ''
     o365ClientSecretName: o365ClientSecretName
+    o365Cloud: o365Cloud
     o365LoginUrl: resolvedO365LoginUrl
-    o365ApiUrl: o365ApiUrl
+    o365ApiUrl: resolvedO365ApiUrl
+    kustoTelemetryTable: kustoTelemetryTableName
     o365ContentTypes: o365ContentTypes
     kustoClusterUrl: kusto.outputs.clusterUri
     kustoIngestUrl: kusto.outputs.dataIngestionUri

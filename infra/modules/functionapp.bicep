@@ -92,6 +92,9 @@ param keyVaultUri string
 @description('Name of the client secret in the vault.')
 param o365ClientSecretName string
 
+@description('Microsoft 365 cloud of the tenant (O365_CLOUD).')
+param o365Cloud string
+
 @description('Entra authority host (O365_LOGIN_URL); differs in sovereign clouds.')
 param o365LoginUrl string
 
@@ -112,6 +115,9 @@ param kustoDatabase string
 
 @description('Kusto table (KUSTO_TABLE).')
 param kustoTable string
+
+@description('Kusto telemetry table, one row per window run (KUSTO_TELEMETRY_TABLE).')
+param kustoTelemetryTable string
 
 @description('queued or streaming (KUSTO_INGESTION_MODE); streaming needs the cluster and database policy enabled.')
 @allowed([
@@ -208,6 +214,7 @@ var premiumSettings = isFlex
 // The app's own settings (src/config.ts).
 var pipelineSettings = {
   O365_TENANT_ID: o365TenantId
+  O365_CLOUD: o365Cloud
   O365_LOGIN_URL: o365LoginUrl
   O365_API_URL: o365ApiUrl
   O365_CONTENT_TYPES: o365ContentTypes
@@ -215,6 +222,7 @@ var pipelineSettings = {
   KUSTO_INGEST_URL: kustoIngestUrl
   KUSTO_DATABASE: kustoDatabase
   KUSTO_TABLE: kustoTable
+  KUSTO_TELEMETRY_TABLE: kustoTelemetryTable
   KUSTO_INGESTION_MODE: kustoIngestionMode
   ARCHIVE_CONTAINER: archiveContainerName
   PIPELINE_WINDOW_MINUTES: string(pipelineWindowMinutes)

@@ -275,7 +275,7 @@ export function createPublicServer(opts: PublicServerOptions): Server {
 }
 
 /**
- * Azure answers a missing or wrong function key with an empty 401; locally we say what to fix (DESIGN §10), since a
+ * Azure answers a missing or wrong function key with an empty 401; locally we say what to fix (docs/resilience.md), since a
  * newcomer's first request usually lacks the key printed at start.
  */
 function sendMissingKey(res: ServerResponse): void {

@@ -1,6 +1,6 @@
 /**
- * Just enough of Kusto's database roles to exercise the product's "first run needs Admin, Ingestor suffices
- * afterwards" path. Every request is made by a principal with a set of roles, found in this order:
+ * Just enough of Kusto's database roles to exercise the product's split: the deployer (Admin) creates the Kusto
+ * objects, the app (Ingestor + Viewer) only ingests, queries and verifies. Every request is made by a principal with a set of roles, found in this order:
  *  1. the `x-ms-local-roles` header (`admin`, `ingestor`, `viewer`, comma-separated) — for tests that craft requests;
  *  2. the bearer token, looked up in {@link PrincipalDirectory.tokens} — for the real SDK with `withAccessToken(t)`;
  *  3. the endpoint's default principal (Admin unless changed with `setDefaultRoles`).

@@ -1,6 +1,6 @@
 /**
  * The whole local stack in one call: Azurite, the O365 simulator, the local Kusto endpoint and the local Durable host
- * serving the app, wired through the app's own settings (DESIGN §7). `npm start` and the end-to-end tests both use it.
+ * serving the app, wired through the app's own settings (docs/local-stand-ins.md). `npm start` and the end-to-end tests both use it.
  *
  * The host runs in this process and the app talks HTTPS to the simulator, so this process must already trust the local
  * certificate (NODE_EXTRA_CA_CERTS is read once, at start-up): `npm start` re-executes itself to arrange that, and
@@ -22,6 +22,7 @@ import {
 } from '../o365-sim';
 // After ../host, which must install its @azure/functions shim before any app module loads.
 import { setNowSource } from '../../src/runtime';
+import { loadConfig } from '../../src/config';
 import { applyKustoSetup } from '../../src/kusto/setup';
 import { cliKustoSettings } from '../../src/kusto/cli-settings';
 import { appSettings, isolatedAppEnv, planStandIns, type StandInEndpoints } from './settings';
@@ -191,8 +192,11 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     const settings = appSettings(env, standIns, options.settings);
     // The app only verifies its Kusto objects; the deployer creates them. Locally the stack is the deployer, with the
     // table names and mode the app will read (the user's own settings included).
-    if (kusto) await applyKustoSetup(cliKustoSettings({ ...env, ...settings }));
     const hostEnv = options.env ? isolatedAppEnv(env, settings) : settings;
+    // The app's own validation first: a bad setting is reported with every other one, naming each, before the
+    // Kusto setup trips over one of them.
+    loadConfig({ ...process.env, ...hostEnv });
+    if (kusto) await applyKustoSetup(cliKustoSettings({ ...env, ...settings }));
     for (const name of Object.keys(hostEnv)) previousEnv.set(name, process.env[name]);
     // The HTTP routes validate ranges against "now"; under a virtual clock it must be the orchestrations' now.
     if (clock.isVirtual) setNowSource(() => clock.now());

@@ -1,5 +1,5 @@
 /**
- * Which stand-ins the stack starts, and the app settings it hands the host. DESIGN §7: every real setting that is
+ * Which stand-ins the stack starts, and the app settings it hands the host. docs/local-stand-ins.md: every real setting that is
  * present replaces its stand-in, so a user can point one piece (say Kusto) at Azure and keep the rest local.
  * Pure functions, so the decisions are testable without starting anything.
  */
@@ -35,7 +35,7 @@ export interface StandInEndpoints {
 }
 
 /**
- * The settings the app reads (DESIGN §6): the stand-ins' endpoints and credentials where the user gave none, the
+ * The settings the app reads (docs/settings.md): the stand-ins' endpoints and credentials where the user gave none, the
  * user's own values everywhere else. Streaming ingestion locally, because a queued batch would only show up after the
  * local worker's next poll and the console view is meant to show alerts arriving.
  */

@@ -11,7 +11,8 @@ import { VirtualClock } from '../../local/clock';
 import { startKustoLocal } from '../../local/kusto';
 import { startO365Sim, type GroundTruth } from '../../local/o365-sim';
 import { appSettings } from '../../local/stack';
-import { KustoSink } from '../../src/kusto';
+import { KustoSink, applyKustoSetup } from '../../src/kusto';
+import { cliKustoSettings } from '../../src/kusto/cli-settings';
 import { callHost, killHard, spawnChildHost, stopGently, type ChildHost } from './app-host-process';
 import { HOUR, TABLE } from './resilience-stack';
 
@@ -107,6 +108,8 @@ export async function runKillBackfill(s: KillScenario): Promise<KillOutcome> {
       ingestionMode: 'streaming',
     });
     closers.unshift(() => sink.close());
+    // As the deployer's setup would (the app only verifies its Kusto objects).
+    await applyKustoSetup(cliKustoSettings(env));
     const hostState = join(stateDir, 'host');
     const fetches = (): number => sim.counters().requests.content;
 

@@ -19,6 +19,15 @@ export const READ_NOT_WRITTEN: Readonly<Record<string, string>> = {
   PIPELINE_SETTLE_MINUTES: 'tuning; the code default (5) fits the API publishing delay',
   PIPELINE_RELIST_OVERLAP_MINUTES: 'tuning; the code default (120) catches content listed late',
   ALERT_HOLD_HOURS: 'tuning; the code default (72 h) is how long an alert waits for its AIR investigation',
+  O365_TENANTS:
+    'optional per-tenant overrides (names, clouds, credentials, budgets) for a multi-tenant deployment, set after deploy',
+  O365_MAX_CONTENT_MB: 'tuning; the code default (100 MB) caps a content blob body',
+  O365_AUTH_MODE:
+    'the credential is inferred from the other O365_* settings; only a secretless multi-tenant set-up names it',
+  O365_FEDERATED_TOKEN_AUDIENCE:
+    "federated credentials only; the code default is the cloud's token-exchange audience",
+  KUSTO_BATCHING_SECONDS:
+    "read by the deployer's Kusto setup (postprovision hook), which sets the tables' batching policy; code default 30",
 };
 
 /** Written by the templates, not read by loadConfig: read by the Functions host, the platform or an Azure SDK. */

@@ -30,7 +30,9 @@ const API_VERSIONS: Record<string, string> = {
   'Microsoft.Authorization/roleAssignments': '2022-04-01',
   'Microsoft.DurableTask/schedulers': '2025-11-01',
   'Microsoft.DurableTask/schedulers/taskHubs': '2025-11-01',
+  'Microsoft.Insights/actionGroups': '2023-01-01',
   'Microsoft.Insights/components': '2020-02-02',
+  'Microsoft.Insights/scheduledQueryRules': '2023-12-01',
   'Microsoft.KeyVault/vaults': '2023-07-01',
   'Microsoft.KeyVault/vaults/secrets': '2023-07-01',
   'Microsoft.Kusto/clusters': '2024-04-13',
@@ -73,6 +75,8 @@ describe('compiled template: structure', () => {
         'kusto-access',
         'pe-keyvault',
         'pe-kusto',
+        'alerts',
+        'alerts-kusto-viewer',
       ]),
     );
   });

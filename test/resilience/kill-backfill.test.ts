@@ -1,5 +1,5 @@
 /**
- * DESIGN §10, quick form: SIGKILL the host at random moments during a backfill and restart it; the final table equals
+ * docs/resilience.md, quick form: SIGKILL the host at random moments during a backfill and restart it; the final table equals
  * the ground truth, nothing lost and nothing twice. The soak (kill-backfill.soak.ts) does the same with many more kills.
  */
 import assert from 'node:assert/strict';

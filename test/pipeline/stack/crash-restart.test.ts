@@ -1,5 +1,5 @@
 /**
- * DESIGN §10: killing the host at any point and restarting it ends with exactly the same table as an uninterrupted
+ * docs/resilience.md: killing the host at any point and restarting it ends with exactly the same table as an uninterrupted
  * run. The host runs as the CLI in a child process (virtual clock standing still at t0, so the backlog is the whole
  * job) and is SIGKILLed twice while content blobs are being fetched, i.e. in the middle of a window, and once just
  * after a window's rows reached the table; the stand-ins run in this process and outlive it.
@@ -14,7 +14,8 @@ import { VirtualClock } from '../../../local/clock';
 import { startKustoLocal, type RunningKustoLocal } from '../../../local/kusto';
 import { startO365Sim, type RunningSim } from '../../../local/o365-sim';
 import { appSettings } from '../../../local/stack';
-import { KustoSink } from '../../../src/kusto';
+import { KustoSink, applyKustoSetup } from '../../../src/kusto';
+import { cliKustoSettings } from '../../../src/kusto/cli-settings';
 import { callHost, killHard, spawnChildHost, type ChildHost } from '../../harness/app-host-process';
 import {
   BASE_SETTINGS,
@@ -91,6 +92,8 @@ describe('host SIGKILLed in the middle of windows and restarted', () => {
       table: TABLE,
       ingestionMode: 'streaming',
     });
+    // As the deployer's setup would (the app only verifies its Kusto objects).
+    await applyKustoSetup(cliKustoSettings(env));
     const hostState = join(stateDir, 'host');
     const fetches = (): number => sim.counters().requests.content;
 

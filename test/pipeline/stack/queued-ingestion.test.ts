@@ -1,9 +1,9 @@
 /**
  * The default ingestion mode (queued): rows become queryable only when the cluster's queue is drained, so the Id
  * check before ingestion cannot see the rows of a batch ingested minutes ago. A rewind started right after a live
- * window must still not ingest that window's rows again. (Before activities/recentIngestions.ts, 24 of 121 Ids were
- * in the table twice here: the rewind built the last window's rows from its own pending store, so their content tag
- * differed from the live batch's.)
+ * window must still not ingest that window's rows again, although the rewind builds that window's rows from its own
+ * pending store (so their content tag differs from the live batch's): ingestion also drops the Ids of batches queued
+ * in the last hour.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';

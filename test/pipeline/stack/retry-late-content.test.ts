@@ -1,8 +1,7 @@
 /**
  * A window that fails and is retried after more of its content became listable (late listing): the retry must
  * ingest the late blobs' rows too, because the ledger then records those blobs as processed and no later window
- * fetches them again. (Before the fix in activities/correlateWindow.ts, a retry returned the first attempt's rows and
- * these records were lost; the same run without the Kusto outage passed.)
+ * fetches them again.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';

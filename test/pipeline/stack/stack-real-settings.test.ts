@@ -1,5 +1,5 @@
 /**
- * DESIGN §7: each real setting that is present replaces its stand-in. Here an "already running" simulator and Kusto
+ * docs/local-stand-ins.md: each real setting that is present replaces its stand-in. Here an "already running" simulator and Kusto
  * endpoint (started by the test, with their own credentials and database) play the real services: the stack must
  * start neither, and the pipeline must land the selection in that database.
  */
@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { VirtualClock } from '../../../local/clock';
 import { startKustoLocal, type RunningKustoLocal } from '../../../local/kusto';
+import { applyKustoSetup } from '../../../src/kusto';
 import { startO365Sim, type RunningSim } from '../../../local/o365-sim';
 import { startStack, type RunningStack } from '../../../local/stack';
 import { KustoSink } from '../../../src/kusto';
@@ -42,6 +43,14 @@ describe('real settings replace the stand-ins', () => {
       tenant: { ...SMALL_TENANT, contentStartMs: origin },
     });
     kusto = await startKustoLocal({ port: 0, stateDir: join(stateDir, 'own-kusto'), clock });
+    // A real cluster has its objects from the deployer's setup (the app only verifies them).
+    await applyKustoSetup({
+      clusterUrl: kusto.url,
+      ingestUrl: kusto.url,
+      database: 'SocAlerts',
+      table: 'O365SecurityAlerts',
+      ingestionMode: 'streaming',
+    });
     stack = await startStack({
       stateDir,
       clock,

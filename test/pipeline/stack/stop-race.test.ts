@@ -1,7 +1,7 @@
 /**
  * A stop that arrives just after a window finished, while the loop saves its checkpoint: the generation is no longer
  * listening for the event and continueAsNew drops it (the local host does what Azure does). The stored stop request
- * must still stop the loop after at most one more window. (Before the fix the loop ran on, 3 of 3 runs.)
+ * must still stop the loop after at most one more window.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
