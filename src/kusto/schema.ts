@@ -82,7 +82,8 @@ export const ALERT_COLUMNS = [
 
 export type AlertColumnName = (typeof ALERT_COLUMNS)[number]['name'];
 
-type TsTypeOf<T extends KustoScalarType> = T extends 'int' | 'long' | 'real'
+/** The JSON value of a column of this Kusto type, as a row carries it. */
+export type TsTypeOf<T extends KustoScalarType> = T extends 'int' | 'long' | 'real'
   ? number
   : T extends 'bool'
     ? boolean

@@ -3,7 +3,7 @@
  * one window attempt, live loop or rewind). Its `.create-merge` command, JSON mapping, the row type the pipeline fills
  * and the shipped health functions (telemetry-functions.ts) all derive from {@link TELEMETRY_COLUMNS}.
  */
-import type { ColumnDefinition, KustoScalarType } from './schema';
+import type { ColumnDefinition, TsTypeOf } from './schema';
 
 /** Table name when KUSTO_TELEMETRY_TABLE is unset. */
 export const DEFAULT_TELEMETRY_TABLE = 'O365PipelineRuns';
@@ -62,14 +62,6 @@ export const TELEMETRY_COLUMNS = [
 ] as const satisfies readonly ColumnDefinition[];
 
 export type TelemetryColumnName = (typeof TELEMETRY_COLUMNS)[number]['name'];
-
-type TsTypeOf<T extends KustoScalarType> = T extends 'int' | 'long' | 'real'
-  ? number
-  : T extends 'bool'
-    ? boolean
-    : T extends 'dynamic'
-      ? unknown
-      : string; // datetime travels as an ISO 8601 string
 
 /** One telemetry row, as ingested (JSON). Columns not filled are null. */
 export type TelemetryRow = {

@@ -1,31 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  correlate,
-  emptyCorrelationState,
-  loadRuleSet,
-  selectFromContent,
-  type BlobSelection,
-  type CorrelationState,
-} from '../../src/alerts';
-import { provenance, submissionInvestigation, userReportedAlert } from './fixtures/records';
+import { correlate, emptyCorrelationState } from '../../src/alerts';
+import { submissionInvestigation, userReportedAlert, selectedBlob, storedState } from './fixtures/records';
 
-const rules = loadRuleSet(undefined);
 const HOLD = 72;
 
-/** One window's blob through the real selection, as the fetch activity would produce it. */
-function blob(records: unknown[], contentCreated: string): BlobSelection {
-  return selectFromContent(
-    JSON.stringify(records),
-    rules,
-    provenance({ contentCreated, contentId: `c-${contentCreated}` }),
-  );
-}
-
-/** The state after a JSON round trip, as it is stored between windows. */
-function stored(state: CorrelationState): CorrelationState {
-  return JSON.parse(JSON.stringify(state)) as CorrelationState;
-}
+const blob = selectedBlob;
+const stored = storedState;
 
 describe('correlate', () => {
   it('releases an alert when its investigation is processed two windows later, with the verdict', () => {

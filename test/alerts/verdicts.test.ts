@@ -1,30 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  correlate,
-  emptyCorrelationState,
-  loadRuleSet,
-  MAX_NESTING,
-  selectFromContent,
-  type BlobSelection,
-  type CorrelationState,
-} from '../../src/alerts';
-import { provenance, submissionInvestigation, userReportedAlert } from './fixtures/records';
+import { correlate, emptyCorrelationState, MAX_NESTING } from '../../src/alerts';
+import { submissionInvestigation, userReportedAlert, selectedBlob, storedState } from './fixtures/records';
 
-const rules = loadRuleSet(undefined);
 const HOLD = 72;
 
-function blob(records: unknown[], contentCreated: string): BlobSelection {
-  return selectFromContent(
-    JSON.stringify(records),
-    rules,
-    provenance({ contentCreated, contentId: `c-${contentCreated}` }),
-  );
-}
-
-function stored(state: CorrelationState): CorrelationState {
-  return JSON.parse(JSON.stringify(state)) as CorrelationState;
-}
+const blob = selectedBlob;
+const stored = storedState;
 
 function inv(id: string, status: string, time: string, investigationId = 'I1', alertId = 'A1') {
   return submissionInvestigation({
