@@ -25,7 +25,7 @@ describe('two simulated days on the whole stack', () => {
       // alerts and investigations in Audit.General only, so the ground truth is the same).
       settings: { O365_CONTENT_TYPES: 'Audit.General,Audit.Exchange' },
     });
-    await runUntil(stack, until);
+    await runUntil(stack, until, 240_000);
   });
   after(async () => {
     await stack?.dispose();
