@@ -58,8 +58,43 @@ function createPrinter(): (lines: string[]) => void {
   };
 }
 
+/** The first window's start: PIPELINE_START_FROM when set (as the app reads it), else a 48-hour backlog. */
+export function firstWindowStart(env: NodeJS.ProcessEnv, nowMs: number): number {
+  const configured = (env.PIPELINE_START_FROM ?? '').trim();
+  if (configured) {
+    const ms = Date.parse(/(Z|[+-]\d\d:\d\d)$/.test(configured) ? configured : `${configured}Z`);
+    if (!Number.isFinite(ms))
+      throw new Error(`PIPELINE_START_FROM is not an ISO 8601 time: ${JSON.stringify(configured)}`);
+    return ms;
+  }
+  return Math.floor((nowMs - BACKLOG_HOURS * HOUR_MS) / HOUR_MS) * HOUR_MS;
+}
+
+/** The `npm run kql` hint, naming the database and table the app writes to. */
+export function queryHint(
+  env: NodeJS.ProcessEnv,
+  settings: Record<string, string | undefined>,
+  localPort?: string,
+): string {
+  const table = env.KUSTO_TABLE || settings.KUSTO_TABLE || 'O365SecurityAlerts';
+  const database = env.KUSTO_DATABASE || settings.KUSTO_DATABASE;
+  const prefix = [
+    localPort === undefined
+      ? 'KUSTO_CLUSTER_URL=...'
+      : localPort !== '8080'
+        ? `LOCAL_KUSTO_PORT=${localPort}`
+        : '',
+    database && database !== 'O365'
+      ? `KUSTO_DATABASE=${database}`
+      : localPort === undefined
+        ? 'KUSTO_DATABASE=...'
+        : '',
+  ].filter(Boolean);
+  return `${prefix.length ? `${prefix.join(' ')} ` : ''}npm run kql -- "${table} | take 10"`;
+}
+
 async function run(): Promise<void> {
-  const backlogStartMs = Math.floor((Date.now() - BACKLOG_HOURS * HOUR_MS) / HOUR_MS) * HOUR_MS;
+  const backlogStartMs = firstWindowStart(process.env, Date.now());
   const quietLog: string[] = [];
   const stack = await startStack({
     sim: { tenant: { contentStartMs: backlogStartMs } },
@@ -93,11 +128,6 @@ async function run(): Promise<void> {
     stack.azurite ? `Azurite ${stack.azurite.blobUrl}` : 'storage: your AzureWebJobsStorage',
   ];
   const kustoPort = stack.kusto ? new URL(stack.kusto.url).port : undefined;
-  const kqlEnv = !stack.kusto
-    ? 'KUSTO_CLUSTER_URL=... KUSTO_DATABASE=... '
-    : kustoPort !== '8080'
-      ? `LOCAL_KUSTO_PORT=${kustoPort} `
-      : '';
   console.log(
     [
       `o365-alert-pipeline running locally (${(started.body as { message?: string })?.message ?? 'started'})`,
@@ -105,7 +135,7 @@ async function run(): Promise<void> {
       `  dashboard:    ${stack.baseUrl}/api/pipeline/dashboard?code=${encodeURIComponent(stack.functionKey)}`,
       `  status:       curl -H "x-functions-key: ${stack.functionKey}" ${stack.statusUrl}`,
       `  function key: ${stack.functionKey}`,
-      `  query:        ${kqlEnv}npm run kql -- "${stack.settings.KUSTO_TABLE ?? 'O365SecurityAlerts'} | take 10"`,
+      `  query:        ${queryHint(process.env, stack.settings, kustoPort)}`,
       `  Ctrl-C stops everything; the state under ${stack.stateDir} survives restarts.`,
       '',
     ].join('\n'),

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { formatLag, progressBar, renderStatus } from '../../../local/stack/console-view';
-import { portHint } from '../../../local/stack/main';
+import { firstWindowStart, portHint, queryHint } from '../../../local/stack/main';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import {
@@ -162,5 +162,32 @@ describe('portHint', () => {
     assert.match(portHint('listen EADDRINUSE: address already in use 127.0.0.1:8443'), /set LOCAL_O365_PORT/);
     assert.equal(portHint('listen EADDRINUSE: address already in use 127.0.0.1:5555'), '');
     assert.equal(portHint('something else'), '');
+  });
+});
+
+describe('npm start: first window and query hint', () => {
+  const now = Date.parse('2026-03-10T12:34:00Z');
+  it('starts from PIPELINE_START_FROM when it is set, else a 48-hour backlog on an hour boundary', () => {
+    assert.equal(
+      firstWindowStart({ PIPELINE_START_FROM: '2026-03-09T06:00:00Z' }, now),
+      Date.parse('2026-03-09T06:00:00Z'),
+    );
+    assert.equal(
+      firstWindowStart({ PIPELINE_START_FROM: '2026-03-09T06:00:00' }, now),
+      Date.parse('2026-03-09T06:00:00Z'),
+    );
+    assert.equal(firstWindowStart({}, now), Date.parse('2026-03-08T12:00:00Z'));
+    assert.throws(() => firstWindowStart({ PIPELINE_START_FROM: 'yesterday' }, now), /PIPELINE_START_FROM/);
+  });
+  it('names the configured table and database in the query hint', () => {
+    assert.equal(queryHint({ KUSTO_TABLE: 'SocAlerts' }, {}, '8080'), 'npm run kql -- "SocAlerts | take 10"');
+    assert.equal(
+      queryHint({}, { KUSTO_TABLE: 'O365SecurityAlerts', KUSTO_DATABASE: 'Soc' }, '9090'),
+      'LOCAL_KUSTO_PORT=9090 KUSTO_DATABASE=Soc npm run kql -- "O365SecurityAlerts | take 10"',
+    );
+    assert.match(
+      queryHint({ KUSTO_TABLE: 'T' }, {}, undefined),
+      /^KUSTO_CLUSTER_URL=\.\.\. KUSTO_DATABASE=\.\.\. npm run kql -- "T \| take 10"$/,
+    );
   });
 });
