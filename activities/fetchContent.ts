@@ -11,6 +11,7 @@
  * the window fails and is retried, since parking every blob of a tenant would only hide the problem. Large selections go to an archive document and travel as a pointer,
  * because activity results live in orchestration history (and in queue messages on Azure Storage).
  */
+import type { InvocationContext } from '@azure/functions';
 import { MalformedContentError, selectFromContent, type RuleSet } from '../src/alerts';
 import { DateTime } from 'luxon';
 import { blobFailureKind, checkContentReference, type ManagementApiClient } from '../src/o365';
@@ -51,7 +52,13 @@ export interface FetchContentOutput {
   recovered?: boolean;
   /** A parked blob the service now calls expired or gone: given up (data loss, named). */
   givenUp?: boolean;
+  /** When the blob was fetched (wall time, ISO), and a sample of its rows' CreationTime → contentCreated (seconds). */
+  fetchedAt?: string;
+  creationLagSeconds?: number[];
 }
+
+/** Rows sampled per blob for the CreationTime → contentCreated latency. */
+const LATENCY_SAMPLE = 10;
 
 /** Blob content is kept by the service for 7 days after it was listed. */
 const RETENTION = { days: 7 };
@@ -65,7 +72,36 @@ export function fetchContentActivity(deps: {
   o365: (tenantId?: string) => Promise<ManagementApiClient>;
   rules: () => RuleSet;
 }) {
-  return async function fetchContent(input: FetchContentInput): Promise<FetchContentOutput> {
+  /**
+   * One log line per blob outcome that is not a plain success (parked, given up, expired, missing, malformed). It
+   * names the blob and the failure, never record content: a malformed blob's reason may quote it, so it is left out.
+   */
+  function logOutcome(input: FetchContentInput, out: FetchContentOutput, context?: InvocationContext): void {
+    if (!context || (out.outcome === 'selected' && out.malformedRecords === 0)) return;
+    context.warn(
+      JSON.stringify({
+        event: 'blobOutcome',
+        tenantId: input.tenantId ?? null,
+        contentType: input.content.contentType,
+        contentId: input.content.contentId,
+        windowKey: input.windowKey,
+        outcome: out.outcome,
+        malformedRecords: out.malformedRecords,
+        ...(out.outcome !== 'malformed' && out.reason ? { reason: out.reason.slice(0, 400) } : {}),
+      }),
+    );
+  }
+
+  return async function fetchContent(
+    input: FetchContentInput,
+    context?: InvocationContext,
+  ): Promise<FetchContentOutput> {
+    const out = await fetchOne(input);
+    logOutcome(input, out, context);
+    return out;
+  };
+
+  async function fetchOne(input: FetchContentInput): Promise<FetchContentOutput> {
     const { content } = input;
     const base: Omit<FetchContentOutput, 'outcome'> = {
       contentId: content.contentId,
@@ -162,9 +198,15 @@ export function fetchContentActivity(deps: {
       waitingAlerts: selection.waitingAlerts,
       verdicts: selection.verdicts,
     };
+    const created = Date.parse(content.contentCreated);
     const counts: FetchContentOutput = {
       ...base,
       outcome: 'selected',
+      fetchedAt: new Date().toISOString(),
+      creationLagSeconds: payload.rows
+        .slice(0, LATENCY_SAMPLE)
+        .map((r) => (created - Date.parse(String(r.CreationTime))) / 1000)
+        .filter((v) => Number.isFinite(v)),
       recordsSeen: selection.recordsSeen,
       malformedRecords: selection.quarantined.length,
       rowCount: payload.rows.length,
@@ -176,7 +218,7 @@ export function fetchContentActivity(deps: {
     }
     const pointer = await state.putSelection(input.windowKey, content.contentId, payload);
     return { ...counts, pointer };
-  };
+  }
 }
 
 /**

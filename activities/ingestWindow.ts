@@ -32,6 +32,8 @@ export function windowKeyOfRowsDocument(rowsDocument: string): string {
 export interface IngestWindowOutput {
   ingested: number;
   duplicateRecords: number;
+  /** When the rows were handed to Kusto (wall time, ISO); absent when there was nothing to hand over. */
+  handedAt?: string;
 }
 
 /** First row per Id wins (rows arrive in listing order, so the earliest blob's copy is kept). */
@@ -94,6 +96,10 @@ export function ingestWindowActivity(deps: {
         });
       }
     }
-    return { ingested: result.rows, duplicateRecords: duplicates + unique.length - fresh.length };
+    return {
+      ingested: result.rows,
+      duplicateRecords: duplicates + unique.length - fresh.length,
+      handedAt: new Date(deps.now()).toISOString(),
+    };
   };
 }

@@ -43,6 +43,8 @@ export interface ListContentOutput {
   parkedRetries?: number;
   /** Parked blobs given up by this window at their expiration (data loss). */
   givenUp?: LostBlob[];
+  /** When the listing finished (wall time, ISO): the "listed" point of the per-stage latency. */
+  listedAt?: string;
 }
 
 export function listContentActivity(deps: {
@@ -136,6 +138,7 @@ export function listContentActivity(deps: {
       lateContent,
       ...(parked.due.length ? { parkedRetries: parked.due.length } : {}),
       ...(parked.givenUp.length ? { givenUp: parked.givenUp } : {}),
+      listedAt: new Date().toISOString(),
     };
   };
 }

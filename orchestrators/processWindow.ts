@@ -12,6 +12,7 @@ import {
   type CorrelationSummary,
   PIPELINE_INSTANCE_ID,
   type DataLossRange,
+  type LatencySamples,
   type LostBlob,
   type RunKind,
   type WindowCounts,
@@ -97,6 +98,7 @@ export function* processWindow(ctx: OrchestrationContext): Generator<Task, Proce
   yield* call(ctx, 'recordWindow', {
     ...tenant,
     runId: input.runId,
+    latency: latencySamples(listed, fetched, ingested),
     contentType: input.contentType,
     windowStart: input.windowStart,
     windowEnd: input.windowEnd,
@@ -163,6 +165,27 @@ function* fetchAll(
     ),
   );
   return (yield* settleAll(ctx, children)).flat();
+}
+
+/** Blobs whose times a run record carries: enough for percentiles, small enough for orchestration history. */
+const LATENCY_BLOBS = 200;
+
+function latencySamples(
+  listed: ListContentOutput,
+  fetched: FetchContentOutput[],
+  ingested: { handedAt?: string },
+): LatencySamples {
+  const selected = fetched.filter((f) => f.outcome === 'selected' && f.fetchedAt).slice(0, LATENCY_BLOBS);
+  const createdOf = new Map(listed.toFetch.map((c) => [c.contentId, c.contentCreated]));
+  return {
+    creationLagSeconds: selected.flatMap((f) => f.creationLagSeconds ?? []),
+    blobs: selected.flatMap((f) => {
+      const contentCreated = createdOf.get(f.contentId);
+      return contentCreated && f.fetchedAt ? [{ contentCreated, fetchedAt: f.fetchedAt }] : [];
+    }),
+    ...(listed.listedAt ? { listedAt: listed.listedAt } : {}),
+    ...(ingested.handedAt ? { handedAt: ingested.handedAt } : {}),
+  };
 }
 
 /** Orchestrator time spent in each stage (replay-safe: it reads only ctx.df.currentUtcDateTime). */

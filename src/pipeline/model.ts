@@ -124,6 +124,19 @@ export interface LedgerRun {
   lagMinutes?: number;
 }
 
+/**
+ * Points in time of one window run for the per-stage latency (wall times, ISO; seconds for the lags), sampled so
+ * the record stays small whatever the window's volume. Summarised into percentiles by the recording activity.
+ */
+export interface LatencySamples {
+  /** Rows' CreationTime → their blob's contentCreated, in seconds. */
+  creationLagSeconds: number[];
+  /** Per blob: contentCreated and when it was fetched. */
+  blobs: { contentCreated: string; fetchedAt: string }[];
+  listedAt?: string;
+  handedAt?: string;
+}
+
 /** state/ledger/<contentType>/<day>/<windowStart>.json */
 export interface LedgerEntry {
   contentType: string;
@@ -148,6 +161,8 @@ export interface WindowRecord {
   tenantId?: string;
   /** The loop or rewind that ran the window (telemetry's RunId); absent in older histories. */
   runId?: string;
+  /** For the per-stage latency in telemetry; absent for failed runs and older histories. */
+  latency?: LatencySamples;
   contentType: string;
   windowStart: string;
   windowEnd: string;

@@ -4,7 +4,7 @@
  * recordWindow activity supplies what it read (tenant, parked set, client counters).
  */
 import type { TelemetryRow } from '../kusto/telemetry-schema';
-import { zeroCounts, type RunKind, type WindowCounts, type WindowRecord } from './model';
+import { zeroCounts, type LatencySamples, type RunKind, type WindowCounts, type WindowRecord } from './model';
 
 export interface Percentiles {
   p50: number;
@@ -36,6 +36,27 @@ export interface RunContext {
 
 const num = (counts: Partial<WindowCounts>, key: string): number =>
   (counts as Record<string, number | undefined>)[key] ?? 0;
+
+/** Per-stage latency percentiles (seconds) from a run's samples; a stage without samples is left out. */
+export function latencyOf(samples: LatencySamples | undefined): Record<string, Percentiles> {
+  if (!samples) return {};
+  const secondsBetween = (from: string, to: string | undefined) =>
+    to === undefined ? NaN : (Date.parse(to) - Date.parse(from)) / 1000;
+  const stages: Record<string, number[]> = {
+    creationToContentCreated: samples.creationLagSeconds,
+    contentCreatedToListed: samples.blobs.map((b) => secondsBetween(b.contentCreated, samples.listedAt)),
+    listedToFetched: samples.listedAt
+      ? samples.blobs.map((b) => secondsBetween(samples.listedAt!, b.fetchedAt))
+      : [],
+    fetchedToHanded: samples.blobs.map((b) => secondsBetween(b.fetchedAt, samples.handedAt)),
+  };
+  const out: Record<string, Percentiles> = {};
+  for (const [stage, values] of Object.entries(stages)) {
+    const p = percentiles(values);
+    if (p) out[stage] = p;
+  }
+  return out;
+}
 
 export function telemetryRow(record: WindowRecord, ctx: RunContext): TelemetryRow {
   const run = record.run;
@@ -74,7 +95,7 @@ export function telemetryRow(record: WindowRecord, ctx: RunContext): TelemetryRo
     ServerErrors: ctx.serverErrors,
     Counts: counts,
     StageSeconds: stages,
-    Latency: ctx.latency ?? {},
+    Latency: ctx.latency ?? latencyOf(record.latency),
   };
 }
 

@@ -85,12 +85,13 @@ describe('logs and telemetry of window runs', () => {
       Ingested: number;
       RecordsSeen: number;
       Outcome: string;
+      Latency: Record<string, { p50: number; p95: number; max: number }>;
     }[] = [];
     // Telemetry is always queued: on the virtual clock the local endpoint ingests queued batches when drained.
     for (let i = 0; i < 20 && rows.length < runs.length; i++) {
       await p.stack.kusto!.drainQueuedIngestion();
       rows = await p.kusto<(typeof rows)[number]>(
-        'O365PipelineRuns | project RunId, WindowStart, Ingested, RecordsSeen, Outcome',
+        'O365PipelineRuns | project RunId, WindowStart, Ingested, RecordsSeen, Outcome, Latency',
       );
       if (rows.length < runs.length) await new Promise((r) => setTimeout(r, 300));
     }
@@ -103,5 +104,19 @@ describe('logs and telemetry of window runs', () => {
       rows.map((r) => Date.parse(r.WindowStart)).sort(),
       runs.map((r) => Date.parse(r.WindowStart)).sort(),
     );
+    // Windows that ingested rows measured every stage from record creation to the hand-over to Kusto.
+    const measured = rows.filter((r) => Number(r.Ingested) > 0);
+    assert.ok(measured.length > 0);
+    for (const r of measured) {
+      for (const stage of [
+        'creationToContentCreated',
+        'contentCreatedToListed',
+        'listedToFetched',
+        'fetchedToHanded',
+      ]) {
+        const p = r.Latency[stage];
+        assert.ok(p && p.p50 <= p.p95 && p.p95 <= p.max, `${stage}: ${JSON.stringify(r.Latency)}`);
+      }
+    }
   });
 });
