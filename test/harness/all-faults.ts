@@ -54,6 +54,9 @@ export async function runAllFaults(options: {
   retryAfterShare?: number;
   recordsPerHour: number;
   timeoutMs: number;
+  /** More faults over the whole set (e.g. poison blobs), and app settings. */
+  extraFaults?: Partial<FaultConfig>;
+  settings?: Record<string, string>;
 }): Promise<AllFaultsOutcome> {
   const t0 = Math.floor(Date.now() / HOUR) * HOUR;
   const origin = t0 - 2 * HOUR;
@@ -66,8 +69,12 @@ export async function runAllFaults(options: {
       seed: options.seed,
       // Content starts with the pipeline: a blob re-listed later would otherwise bring older records into range.
       tenant: { recordsPerHour: options.recordsPerHour, recordsPerBlob: 20, contentStartMs: origin },
-      faults: allFaults(options.scale, options.budgetPerMinute, options.retryAfterShare),
+      faults: {
+        ...allFaults(options.scale, options.budgetPerMinute, options.retryAfterShare),
+        ...options.extraFaults,
+      },
     },
+    ...(options.settings ? { settings: options.settings } : {}),
   });
   try {
     await runUntil(stack, until, options.timeoutMs);

@@ -1,7 +1,8 @@
 /**
- * Three tenants in one deployment for two simulated days, one of them with every request and content fault on: each
- * tenant's slice of the table equals its own ground truth, rows carry their tenant's name, each tenant has its own
- * loop, checkpoint and ledger, and the faulty tenant's throttling and retries do not hold the others back.
+ * Three tenants in one deployment for two simulated days, one of them with request and content faults on and poison
+ * blobs: each tenant's slice of the table equals its own ground truth, rows carry their tenant's name, each tenant has
+ * its own loop, checkpoint, ledger and parked set, and the faulty tenant's throttling, retries and poison blobs do not
+ * hold the others back.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -23,6 +24,7 @@ interface TenantStatus {
   runtimeStatus: string;
   checkpoint: { nextStart: string; origin: string; windowsDone: number; tenantId?: string } | null;
   faults: { requests: number; throttled: number; retries: number } | null;
+  parked: { count: number; blobs: { contentId: string }[] };
 }
 
 describe('three tenants in one deployment', () => {
@@ -51,6 +53,8 @@ describe('three tenants in one deployment', () => {
               duplicateRecordRate: 0.05,
               duplicateListingRate: 0.1,
               malformedBlobRate: 0.03,
+              // Poison: blobs whose content URI answers a bare 404 every time.
+              notFoundBlobRate: 0.03,
             },
           },
         ],
@@ -107,8 +111,20 @@ describe('three tenants in one deployment', () => {
     );
   });
 
-  it("the faulty tenant's throttling stays its own, and no tenant falls behind", () => {
+  it("the faulty tenant's throttling and poison blobs stay its own, and no tenant falls behind", () => {
     const faulty = tenants.find((t) => t.tenantId === NORTHWIND)!;
+    const poison = stack.sim!.groundTruth(
+      Date.parse(faulty.checkpoint!.origin),
+      Date.parse(faulty.checkpoint!.nextStart),
+      { tenantId: NORTHWIND },
+    ).poisonContentIds;
+    assert.ok(poison.length > 0, 'the faulty tenant served poison blobs');
+    assert.deepEqual(
+      faulty.parked.blobs.map((b) => b.contentId).sort(),
+      [...poison].sort(),
+      'its poison blobs are parked',
+    );
+    for (const t of tenants.filter((x) => x.tenantId !== NORTHWIND)) assert.equal(t.parked.count, 0);
     assert.ok(faulty.faults!.throttled > 0 && faulty.faults!.retries > 0, JSON.stringify(faulty.faults));
     for (const t of tenants.filter((x) => x.tenantId !== NORTHWIND)) {
       assert.equal(t.faults!.throttled, 0, `${t.tenantName} was never throttled`);
