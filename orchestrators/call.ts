@@ -4,6 +4,7 @@
  * nothing while waiting and replay safely.
  */
 import * as df from 'durable-functions';
+import { Duration } from 'luxon';
 import type { OrchestrationContext, Task } from 'durable-functions';
 import type { ActivityInput, ActivityName, ActivityOutput } from '../activities';
 
@@ -12,9 +13,9 @@ export type TypedTask<T> = Task & { readonly __result?: T };
 
 /** O365 and storage calls: the client already retries single requests; this covers a whole activity failing. */
 export function activityRetry(): df.RetryOptions {
-  const options = new df.RetryOptions(5_000, 5);
+  const options = new df.RetryOptions(Duration.fromObject({ seconds: 5 }).toMillis(), 5);
   options.backoffCoefficient = 2;
-  options.maxRetryIntervalInMilliseconds = 60_000;
+  options.maxRetryIntervalInMilliseconds = Duration.fromObject({ minutes: 1 }).toMillis();
   return options;
 }
 

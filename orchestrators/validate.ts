@@ -54,7 +54,9 @@ export function validateLoopInput(input: PipelineLoopInput): PipelineLoopInput {
   checkWindowMinutes(s.windowMinutes, 'pipelineLoop');
   checkHold(s.holdHours, 'pipelineLoop');
   check(
-    typeof s.settleMinutes === 'number' && s.settleMinutes >= 0 && s.settleMinutes <= 24 * 60,
+    typeof s.settleMinutes === 'number' &&
+      s.settleMinutes >= 0 &&
+      s.settleMinutes * MINUTE_MS <= MAX_WINDOW_MS,
     'pipelineLoop',
     `settleMinutes must be in 0..1440, got ${JSON.stringify(s.settleMinutes)}`,
   );

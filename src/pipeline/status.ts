@@ -2,6 +2,7 @@
  * The live loop's custom status: what an operator needs at a glance (GET /api/pipeline/status). Built by a pure
  * function and trimmed so it always fits the Durable custom-status limit (16 KB).
  */
+import { MINUTE_MS } from './windows';
 import type { Checkpoint, DataLossRange, WindowCounts } from './model';
 
 export const MAX_STATUS_BYTES = 16 * 1024;
@@ -55,7 +56,7 @@ export function buildLoopStatus(
   const status: LoopStatus = {
     ...fields,
     checkpoint: checkpoint.nextStart,
-    lagMinutes: Math.max(0, Math.round((nowMs - Date.parse(checkpoint.nextStart)) / 60_000)),
+    lagMinutes: Math.max(0, Math.round((nowMs - Date.parse(checkpoint.nextStart)) / MINUTE_MS)),
     windowsDone: checkpoint.windowsDone,
     totals: checkpoint.totals,
     dataLoss: checkpoint.dataLoss.slice(-5),
