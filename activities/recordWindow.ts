@@ -8,7 +8,7 @@ import type { KustoSink } from '../src/kusto';
 import type { ManagementApiClient } from '../src/o365';
 import type { WindowRecord } from '../src/pipeline/model';
 import { summarizeParked, type PipelineState } from '../src/pipeline/state';
-import { runLogLine, telemetryRow } from '../src/pipeline/telemetry';
+import { latencyOf, runLogLine, telemetryRow } from '../src/pipeline/telemetry';
 import { isoOf } from '../src/pipeline/windows';
 
 export type RecordWindowInput = WindowRecord;
@@ -57,7 +57,12 @@ export function recordWindowActivity(deps: {
     context?: InvocationContext,
   ): Promise<{ name: string; runs: number }> {
     const state = await deps.state(input.tenantId);
-    const recorded = await state.recordWindow(input);
+    // The ledger keeps the run's latency percentiles (shown by /windows), not the samples they come from.
+    const latency = latencyOf(input.latency);
+    const { latency: _samples, ...record } = input;
+    const recorded = await state.recordWindow(
+      Object.keys(latency).length ? { ...record, run: { ...record.run, latency } } : record,
+    );
     const tenantId = deps.tenantId(input.tenantId);
     // The loop's parked set after the run (live runs only: a rewind's blobs join the live loop's set).
     const parked = input.parkedLoopId

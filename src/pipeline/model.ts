@@ -122,6 +122,8 @@ export interface LedgerRun {
   stageSeconds?: Record<string, number>;
   /** How far the window's end was behind the orchestrator's now when the run ended. */
   lagMinutes?: number;
+  /** Per-stage latency of the run, seconds: {stage: {p50, p95, max}} (see telemetry.ts). */
+  latency?: Record<string, { p50: number; p95: number; max: number }>;
 }
 
 /**
