@@ -5,7 +5,7 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import type { DurableOrchestrationStatus } from 'durable-functions';
-import { OrchestratorNames, type RewindInput } from '../pipeline/model';
+import { OrchestratorNames, type RewindInput, type RewindStatus } from '../pipeline/model';
 import { loopIdFor } from '../pipeline/tenants';
 import { isoOf } from '../pipeline/windows';
 import { getConfig, getO365Client, getState, now } from '../runtime';
@@ -141,6 +141,25 @@ export async function rewindPipeline(
   }
 }
 
+/** A tenant's rewinds in progress with their progress (a rewind without a tenant is the first tenant's). */
+function rewindsOf(all: DurableOrchestrationStatus[], tenantId: string, firstTenantId: string | undefined) {
+  return all
+    .filter((r) => ((r.input as RewindInput | undefined)?.tenantId ?? firstTenantId) === tenantId)
+    .map((r) => {
+      const progress = (r.customStatus ?? {}) as Partial<RewindStatus>;
+      return {
+        instanceId: r.instanceId,
+        runtimeStatus: r.runtimeStatus,
+        from: progress.from,
+        to: progress.to,
+        state: progress.state,
+        windowsDone: progress.windowsDone,
+        windowsTotal: progress.windowsTotal,
+        ...(progress.lastError ? { lastError: progress.lastError } : {}),
+      };
+    });
+}
+
 async function runningRewinds(client: df.DurableClient): Promise<DurableOrchestrationStatus[]> {
   const active = await client.getStatusBy({
     runtimeStatus: [
@@ -186,6 +205,7 @@ export async function pipelineStatus(
     const query = readQuery(request, ['tenant']);
     const client = df.getClient(context);
     const nowMs = now();
+    const rewinds = await runningRewinds(client);
     const tenants = [];
     for (const tenant of selectTenants(config, query.tenant, true)) {
       const state = await getState(tenant.tenantId);
@@ -195,6 +215,7 @@ export async function pipelineStatus(
         ...loop,
         ...parked,
         dataLoss: [...(loop.checkpoint?.dataLoss ?? []), ...blobLoss],
+        rewinds: rewindsOf(rewinds, tenant.tenantId, config.tenants[0]?.tenantId),
         faults: await faultsOf(tenant.tenantId),
       });
     }
