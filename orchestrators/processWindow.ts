@@ -4,7 +4,12 @@
  * An activity that still fails after its retries fails the window; the caller retries it, it is never skipped.
  */
 import type { OrchestrationContext, Task } from 'durable-functions';
-import type { FetchContentInput, FetchContentOutput, ListContentOutput } from '../activities';
+import type {
+  FetchContentInput,
+  FetchContentOutput,
+  ListContentOutput,
+  RecordWindowInput,
+} from '../activities';
 import {
   OrchestratorNames,
   addCounts,
@@ -95,31 +100,48 @@ export function* processWindow(ctx: OrchestrationContext): Generator<Task, Proce
   const ingested = yield* call(ctx, 'ingestWindow', { ...tenant, rowsDocument: correlated.rowsDocument });
   clock.lap('ingest');
   const counts = windowCounts(listed, fetched, correlated, ingested, input.dataLoss);
-  yield* call(ctx, 'recordWindow', {
-    ...tenant,
+  yield* call(
+    ctx,
+    'recordWindow',
+    doneRecord(ctx, input, { listed, fetched, ingested, counts, stages: clock.stages }),
+  );
+  return { ...windowOf(input), counts, pendingAlerts: correlated.pendingAlerts };
+}
+
+/** The ledger and telemetry record of a window run that completed. */
+function doneRecord(
+  ctx: OrchestrationContext,
+  input: ProcessWindowInput,
+  run: {
+    listed: ListContentOutput;
+    fetched: FetchContentOutput[];
+    ingested: { handedAt?: string };
+    counts: WindowCounts;
+    stages: Record<string, number>;
+  },
+): RecordWindowInput {
+  const now = ctx.df.currentUtcDateTime.getTime();
+  return {
+    ...tenantOf(input),
     runId: input.runId,
-    latency: latencySamples(listed, fetched, ingested),
+    latency: latencySamples(run.listed, run.fetched, run.ingested),
     contentType: input.contentType,
     windowStart: input.windowStart,
     windowEnd: input.windowEnd,
-    contentIds: listed.toFetch.map((c) => c.contentId),
+    contentIds: run.listed.toFetch.map((c) => c.contentId),
     run: {
       instanceId: ctx.df.instanceId,
       kind: input.kind,
-      at: isoOf(ctx.df.currentUtcDateTime.getTime()),
+      at: isoOf(now),
       status: 'done',
-      counts,
+      counts: run.counts,
       ...(input.attempt ? { attempt: input.attempt } : {}),
-      stageSeconds: clock.stages,
-      lagMinutes: Math.max(
-        0,
-        (ctx.df.currentUtcDateTime.getTime() - Date.parse(input.windowEnd)) / MINUTE_MS,
-      ),
+      stageSeconds: run.stages,
+      lagMinutes: Math.max(0, (now - Date.parse(input.windowEnd)) / MINUTE_MS),
     },
-    ...dataLossOf(input.dataLoss, listed.givenUp),
+    ...dataLossOf(input.dataLoss, run.listed.givenUp),
     ...(input.kind === 'live' ? { parkedLoopId: parkedSetOf(input) } : {}),
-  });
-  return { ...windowOf(input), counts, pendingAlerts: correlated.pendingAlerts };
+  };
 }
 
 /** A child of a large window: fetches one batch of blobs in parallel and returns their outcomes. */
