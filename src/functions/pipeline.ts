@@ -39,9 +39,13 @@ export async function startPipeline(
     const first = results[0];
     return json(started > 0 ? 202 : 200, {
       message:
-        started > 0
-          ? `Started ${started} loop(s); ${results.length - started} already running.`
-          : `The pipeline is already ${(first.runtimeStatus ?? 'running').toLowerCase()}.`,
+        started === results.length
+          ? results.length === 1
+            ? 'The pipeline was started.'
+            : `The pipeline was started for ${started} tenants.`
+          : started > 0
+            ? `Started ${started} tenant loop(s); ${results.length - started} already running.`
+            : `The pipeline is already ${(first.runtimeStatus ?? 'running').toLowerCase()}.`,
       instanceId: first.loopId,
       ...client.createHttpManagementPayload(first.loopId),
       loops: results,
