@@ -15,6 +15,8 @@ import { KustoSink } from '../../src/kusto';
 export const TABLE = 'O365SecurityAlerts';
 
 export interface PipelineStatus {
+  tenantId?: string;
+  tenantName?: string;
   runtimeStatus: string;
   loop: LoopStatus | null;
   checkpoint: Checkpoint | null;
@@ -29,6 +31,8 @@ export interface PipelineStatus {
 export interface BenchStack {
   stack: RunningStack;
   status(): Promise<PipelineStatus>;
+  /** Every tenant's status (one entry per configured tenant). */
+  tenantStatuses(): Promise<PipelineStatus[]>;
   /** Rows in the table (count only). */
   rowCount(): Promise<number>;
   query<T>(kql: string): Promise<T[]>;
@@ -78,6 +82,11 @@ export async function startBenchStack(options: {
       if (res.status !== 200) throw new Error(`status answered ${res.status}: ${JSON.stringify(res.body)}`);
       return res.body as PipelineStatus;
     },
+    async tenantStatuses() {
+      const res = await stack.call('GET', '/api/pipeline/status');
+      if (res.status !== 200) throw new Error(`status answered ${res.status}: ${JSON.stringify(res.body)}`);
+      return (res.body as { tenants: PipelineStatus[] }).tenants;
+    },
     async rowCount() {
       const rows = await sink.query<{ n: number }>(`${TABLE} | count | project n = Count`);
       return Number(rows[0]?.n ?? 0);
@@ -91,6 +100,17 @@ export async function startBenchStack(options: {
   };
 }
 
+function failIfStopped(s: PipelineStatus): void {
+  if (s.runtimeStatus === 'Failed' || s.runtimeStatus === 'Terminated') {
+    throw new Error(
+      `pipeline${s.tenantId ? ` of tenant ${s.tenantId}` : ''} ${s.runtimeStatus}: ${JSON.stringify(s.loop?.recentFailures ?? [])}`,
+    );
+  }
+}
+
+const reached = (s: PipelineStatus, endMs: number): boolean =>
+  s.checkpoint !== null && Date.parse(s.checkpoint.nextStart) >= endMs;
+
 /** Polls the status until the checkpoint reaches `endMs` (or `timeoutMs` passes); returns the last status. */
 export async function waitForCheckpoint(
   bench: BenchStack,
@@ -102,16 +122,48 @@ export async function waitForCheckpoint(
   for (;;) {
     const s = await bench.status();
     onTick?.(s);
-    const next = s.checkpoint ? Date.parse(s.checkpoint.nextStart) : Number.NaN;
-    if (next >= endMs) return s;
-    if (s.runtimeStatus === 'Failed' || s.runtimeStatus === 'Terminated') {
-      throw new Error(`pipeline ${s.runtimeStatus}: ${JSON.stringify(s.loop?.recentFailures ?? [])}`);
-    }
+    if (reached(s, endMs)) return s;
+    failIfStopped(s);
     if (Date.now() > deadline) {
       throw new Error(
         `checkpoint at ${s.checkpoint?.nextStart ?? 'none'} after ${timeoutMs} ms, wanted ${new Date(endMs).toISOString()}`,
       );
     }
     await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/**
+ * Polls every tenant's status until each checkpoint reaches `endMs` (or `timeoutMs` passes). Returns each tenant's
+ * last status and the wall time (performance.now()) at which it was first seen done, so a tenant's rate is measured
+ * over its own drain, not the slowest tenant's.
+ */
+export async function waitForTenants(
+  bench: BenchStack,
+  endMs: number,
+  timeoutMs: number,
+  pollMs = 500,
+  onDone?: (tenantId: string) => void,
+): Promise<Map<string, { status: PipelineStatus; doneAt: number }>> {
+  const deadline = Date.now() + timeoutMs;
+  const done = new Map<string, { status: PipelineStatus; doneAt: number }>();
+  for (;;) {
+    const all = await bench.tenantStatuses();
+    const now = performance.now();
+    for (const s of all) {
+      if (!done.has(s.tenantId!) && reached(s, endMs)) {
+        done.set(s.tenantId!, { status: s, doneAt: now });
+        onDone?.(s.tenantId!);
+      }
+      if (!done.has(s.tenantId!)) failIfStopped(s);
+    }
+    if (done.size === all.length) return done;
+    if (Date.now() > deadline) {
+      const late = all.filter((s) => !done.has(s.tenantId!));
+      throw new Error(
+        `after ${timeoutMs} ms ${late.length} tenants had not reached ${new Date(endMs).toISOString()}: ${late.map((s) => `${s.tenantId} at ${s.checkpoint?.nextStart ?? 'none'}`).join(', ')}`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, pollMs));
   }
 }
