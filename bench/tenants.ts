@@ -14,7 +14,7 @@
  * `npm run bench -- tenants [--tenants 10] [--budgets 60-150] [--drain-minutes 3] [--window-blobs 500]
  *   [--only window,drain]`
  */
-import { parseArgs } from 'node:util';
+import { benchArgs } from './lib/args';
 import { ensureTrustedProcess } from './lib/trust';
 import { apiRequests, backlogRange, CONTENT_TYPE } from './lib/backlog';
 import { startBenchStack, waitForTenants } from './lib/pipeline';
@@ -152,21 +152,11 @@ async function drain(scale: DrainScale): Promise<Figure[]> {
 
 async function main(): Promise<void> {
   if (!ensureTrustedProcess()) return;
-  const { values } = parseArgs({
-    options: {
-      tenants: { type: 'string' },
-      budgets: { type: 'string' },
-      'drain-minutes': { type: 'string' },
-      'window-blobs': { type: 'string' },
-      only: { type: 'string' },
-    },
-  });
+  const { values, want } = benchArgs(['tenants', 'budgets', 'drain-minutes', 'window-blobs'] as const);
   const n = Number(values.tenants ?? 10);
   const [low, high] = (values.budgets ?? '60-150').split('-').map(Number);
   const scale = drainScale(n, low, high ?? low, Number(values['drain-minutes'] ?? 3));
   const windowBlobs = Number(values['window-blobs'] ?? 500);
-  const only = values.only?.split(',');
-  const want = (part: string) => !only || only.includes(part);
   const figures: Figure[] = [];
   const scales: string[] = [];
   if (want('window')) {
