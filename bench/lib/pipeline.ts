@@ -6,8 +6,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startAzurite } from '../../local/azurite';
 import type { Clock } from '../../local/clock';
+import { startKustoLocal } from '../../local/kusto';
 import { startStack, type RunningStack, type StackSimOptions } from '../../local/stack';
+import { cliKustoSettings } from '../../src/kusto/cli-settings';
+import { applyKustoSetup } from '../../src/kusto/setup';
 import type { Checkpoint } from '../../src/pipeline/model';
 import type { LoopStatus } from '../../src/pipeline/status';
 import { KustoSink } from '../../src/kusto';
@@ -45,26 +49,60 @@ export async function startBenchStack(options: {
   clock?: Clock;
   startFromMs: number;
   settings?: Record<string, string>;
+  /**
+   * Queued ingestion through a local Kusto that holds each batch for the table's batching policy, as the service
+   * does. The stack cannot start its Kusto that way, so the bench starts Azurite and Kusto itself and hands their
+   * endpoints to the stack as real settings (the stack then starts neither), then applies the Kusto setup the stack
+   * would have applied.
+   */
+  queuedWithBatching?: boolean;
 }): Promise<BenchStack> {
   const stateDir = mkdtempSync(join(tmpdir(), 'o365-bench-'));
+  const own: { close(): Promise<void> }[] = [];
+  const closeOwn = async (): Promise<void> => {
+    for (const piece of own.reverse()) await piece.close().catch(() => undefined);
+  };
   let stack: RunningStack;
   try {
+    const env: NodeJS.ProcessEnv = {};
+    if (options.queuedWithBatching) {
+      const azurite = await startAzurite({
+        location: join(stateDir, 'azurite'),
+        blobPort: 0,
+        queuePort: 0,
+        tablePort: 0,
+      });
+      own.push(azurite);
+      const kusto = await startKustoLocal({
+        port: 0,
+        stateDir: join(stateDir, 'kusto'),
+        azurite,
+        honourBatchingPolicy: true,
+      });
+      own.push(kusto);
+      env.AzureWebJobsStorage = azurite.connectionString;
+      env.KUSTO_CLUSTER_URL = kusto.url;
+      env.KUSTO_DATABASE = 'O365';
+      env.KUSTO_INGESTION_MODE = 'queued';
+      await applyKustoSetup(cliKustoSettings({ ...env, ...(options.settings ?? {}) }));
+    }
     stack = await startStack({
       stateDir,
       ports: { host: 0, rpc: 0, o365: 0, kusto: 0, azurite: [0, 0, 0] },
       sim: options.sim,
       clock: options.clock,
       settings: {
-        KUSTO_INGESTION_MODE: 'streaming',
+        KUSTO_INGESTION_MODE: options.queuedWithBatching ? 'queued' : 'streaming',
         PIPELINE_WINDOW_MINUTES: '60',
         PIPELINE_SETTLE_MINUTES: '5',
         ...(options.settings ?? {}),
       },
       startFrom: new Date(options.startFromMs).toISOString(),
-      env: {},
+      env,
       log: process.env.BENCH_VERBOSE ? (l) => console.log(l) : () => undefined,
     });
   } catch (error) {
+    await closeOwn();
     rmSync(stateDir, { recursive: true, force: true });
     throw error;
   }
@@ -95,6 +133,7 @@ export async function startBenchStack(options: {
     async dispose() {
       await sink.close();
       await stack.close();
+      await closeOwn();
       rmSync(stateDir, { recursive: true, force: true });
     },
   };
