@@ -39,8 +39,8 @@ function drainScale(tenants: number, low: number, high: number, minutes: number)
   const budgets = Array.from({ length: tenants }, (_, i) =>
     Math.round(tenants === 1 ? low : low + ((high - low) * i) / (tenants - 1)),
   );
-  // One listing per hourly window plus one fetch per blob.
-  const blobsPerHour = budgets.map((b) => Math.max(1, Math.round((b * minutes) / HOURS - 1)));
+  // Per hourly window: about two listing requests (the window and its re-listing overlap) plus one fetch per blob.
+  const blobsPerHour = budgets.map((b) => Math.max(1, Math.round((b * minutes) / HOURS - 2)));
   return { tenants, budgets, blobsPerHour };
 }
 
