@@ -63,8 +63,8 @@ export async function startBenchStack(options: {
     for (const piece of own.reverse()) await piece.close().catch(() => undefined);
   };
   let stack: RunningStack;
+  const env: NodeJS.ProcessEnv = {};
   try {
-    const env: NodeJS.ProcessEnv = {};
     if (options.queuedWithBatching) {
       const azurite = await startAzurite({
         location: join(stateDir, 'azurite'),
@@ -107,9 +107,9 @@ export async function startBenchStack(options: {
     throw error;
   }
   const sink = new KustoSink({
-    clusterUrl: stack.settings.KUSTO_CLUSTER_URL,
-    ingestUrl: stack.settings.KUSTO_CLUSTER_URL,
-    database: stack.settings.KUSTO_DATABASE,
+    clusterUrl: stack.settings.KUSTO_CLUSTER_URL ?? env.KUSTO_CLUSTER_URL!,
+    ingestUrl: stack.settings.KUSTO_CLUSTER_URL ?? env.KUSTO_CLUSTER_URL!,
+    database: stack.settings.KUSTO_DATABASE ?? env.KUSTO_DATABASE!,
     table: TABLE,
     ingestionMode: 'streaming',
   });
