@@ -24,6 +24,7 @@ import { RssSampler } from './lib/rss';
 import { simTenants, windowRun } from './lib/window';
 import type { SimCounters } from '../local/o365-sim';
 
+const OPTIONS = ['tenants', 'budgets', 'drain-minutes', 'window-blobs', 'window-minutes'] as const;
 const HOURS = 24;
 const RECORDS_PER_BLOB = 10;
 const LATENCY_MS = { min: 100, max: 300 };
@@ -179,13 +180,7 @@ async function drain(scale: DrainScale): Promise<Figure[]> {
 
 async function main(): Promise<void> {
   if (!ensureTrustedProcess()) return;
-  const { values, want } = benchArgs([
-    'tenants',
-    'budgets',
-    'drain-minutes',
-    'window-blobs',
-    'window-minutes',
-  ] as const);
+  const { values, want } = benchArgs(OPTIONS);
   const n = Number(values.tenants ?? 10);
   const [low, high] = (values.budgets ?? '60-150').split('-').map(Number);
   const scale = drainScale(
