@@ -16,7 +16,7 @@
  */
 import { benchArgs } from './lib/args';
 import { ensureTrustedProcess } from './lib/trust';
-import { apiRequests, backlogRange, CONTENT_TYPE } from './lib/backlog';
+import { apiRequests, CONTENT_TYPE, HOUR_MS } from './lib/backlog';
 import { startBenchStack, waitForTenants } from './lib/pipeline';
 import { atLeast, atMost, info, publish, type Figure } from './lib/figures';
 import { fullMinuteRate } from './lib/rates';
@@ -85,7 +85,10 @@ async function windowCost(tenants: number, blobs: number): Promise<Figure[]> {
 }
 
 async function drain(scale: DrainScale): Promise<Figure[]> {
-  const range = backlogRange({ hours: HOURS });
+  // Minute-aligned, ending 10 minutes ago: the live window after the backlog is due only ~55 minutes later (settle
+  // 5 min), so no tenant ingests past the range before the rows are compared with the ground truth.
+  const endMs = Math.floor((Date.now() - 10 * 60_000) / 60_000) * 60_000;
+  const range = { startMs: endMs - HOURS * HOUR_MS, endMs };
   const tenants = simTenants(scale.tenants, (i) => ({
     profile: {
       recordsPerHour: scale.blobsPerHour[i] * RECORDS_PER_BLOB,
@@ -168,7 +171,7 @@ async function drain(scale: DrainScale): Promise<Figure[]> {
         'event-loop utilisation of the stack process during the drain',
         elu,
         '',
-        `${elu < 0.8 ? 'paced by the budgets' : "paced by this process's CPU, not the budgets"}: process CPU ${(cpuMs / 1000).toFixed(0)} s in ${(elapsedMs / 1000).toFixed(0)} s wall = ${(cpuMs / elapsedMs).toFixed(2)} cores; ${(cpuMs / windowsDone).toFixed(0)} ms CPU per window run (${windowsDone} runs)`,
+        `process CPU ${(cpuMs / 1000).toFixed(0)} s in ${(elapsedMs / 1000).toFixed(0)} s wall = ${(cpuMs / elapsedMs).toFixed(2)} cores; ${(cpuMs / windowsDone).toFixed(0)} ms CPU per window run (${windowsDone} runs)`,
       ),
       atMost('table rows − ground truth (all tenants)', rows - rowsTruth, 0, '', `${rows} rows`),
       info(`peak RSS, ${scale.tenants}-tenant drain (whole stack in one process)`, peakRss, 'MiB'),
@@ -201,7 +204,7 @@ async function main(): Promise<void> {
   }
   if (want('drain')) {
     scales.push(
-      `drain: ${describeDrain(scale)}; sized so the budgets, not the CPU, are the limit (the event-loop figure says whether they were)`,
+      `drain: ${describeDrain(scale)}; sized so the budgets, not the CPU, should be the limit (event-loop and CPU figures show how busy the stack process was)`,
     );
     figures.push(...(await drain(scale)));
   }
