@@ -9,7 +9,7 @@
  * `npm run bench -- backlog [--hours 36] [--blobs-per-hour 60] [--budget 1200] [--seq-blobs 300] [--client-hours 24]
  *   [--only sequential,client,pipeline,unbounded]`
  */
-import { parseArgs } from 'node:util';
+import { benchArgs } from './lib/args';
 import { ensureTrustedProcess } from './lib/trust';
 import {
   apiRequests,
@@ -191,24 +191,19 @@ async function pipelineUnbounded(scale: BacklogScale, sequentialBlobsPerSecond: 
 
 async function main(): Promise<void> {
   if (!ensureTrustedProcess()) return;
-  const { values } = parseArgs({
-    options: {
-      hours: { type: 'string' },
-      'blobs-per-hour': { type: 'string' },
-      budget: { type: 'string' },
-      'seq-blobs': { type: 'string' },
-      'client-hours': { type: 'string' },
-      only: { type: 'string' },
-    },
-  });
+  const { values, want } = benchArgs([
+    'hours',
+    'blobs-per-hour',
+    'budget',
+    'seq-blobs',
+    'client-hours',
+  ] as const);
   const scale: BacklogScale = {
     ...DEFAULT_SCALE,
     hours: Number(values.hours ?? DEFAULT_SCALE.hours),
     blobsPerHour: Number(values['blobs-per-hour'] ?? DEFAULT_SCALE.blobsPerHour),
     budgetPerMinute: Number(values.budget ?? DEFAULT_SCALE.budgetPerMinute),
   };
-  const only = values.only?.split(',');
-  const want = (part: string) => !only || only.includes(part);
   console.log(`scale: ${describeScale(scale)}`);
   const figures: Figure[] = [];
   let seqRate = Number.NaN;

@@ -8,54 +8,12 @@
  * `npm run bench -- orchestration [--sizes 1000,5000,10000] [--records-per-blob 5]`
  */
 import { parseArgs } from 'node:util';
-import { VirtualClock } from '../local/clock';
 import { ensureTrustedProcess } from './lib/trust';
-import { HOUR_MS } from './lib/backlog';
-import { startBenchStack, waitForCheckpoint } from './lib/pipeline';
+import { windowRun, type WindowRun } from './lib/window';
 import { atMost, info, publish, type Figure } from './lib/figures';
-import { RssSampler } from './lib/rss';
 
-interface WindowRun {
-  blobs: number;
-  fetched: number;
-  ms: number;
-  peakRssMiB: number;
-  rowsOk: boolean;
-}
-
-async function oneWindow(blobs: number, recordsPerBlob: number): Promise<WindowRun> {
-  // A virtual clock standing still 10 minutes into the hour: exactly one whole window is due, then the loop waits.
-  const t0 = Math.floor(Date.now() / HOUR_MS) * HOUR_MS + 10 * 60_000;
-  const windowStart = Math.floor(t0 / HOUR_MS) * HOUR_MS - HOUR_MS;
-  const bench = await startBenchStack({
-    clock: new VirtualClock(t0),
-    sim: {
-      seed: 5,
-      // Content starts with the window, so the re-listing overlap before it holds nothing.
-      tenant: {
-        recordsPerHour: blobs * recordsPerBlob,
-        recordsPerBlob,
-        contentStartMs: windowStart,
-        availabilityDelayMinutes: 0,
-      },
-    },
-    startFromMs: windowStart,
-    settings: { O365_REQUESTS_PER_MINUTE: '100000' },
-  });
-  try {
-    const rss = new RssSampler();
-    const t = performance.now();
-    const status = await waitForCheckpoint(bench, windowStart + HOUR_MS, 10 * 60_000);
-    const ms = performance.now() - t;
-    const peakRssMiB = rss.stop();
-    const cp = status.checkpoint!;
-    const truth = bench.stack.sim!.groundTruth(Date.parse(cp.origin), Date.parse(cp.nextStart));
-    const rows = await bench.rowCount();
-    return { blobs, fetched: cp.totals.fetched, ms, peakRssMiB, rowsOk: rows === truth.ids.length };
-  } finally {
-    await bench.dispose();
-  }
-}
+const oneWindow = (blobs: number, recordsPerBlob: number): Promise<WindowRun> =>
+  windowRun(1, blobs, recordsPerBlob);
 
 async function main(): Promise<void> {
   if (!ensureTrustedProcess()) return;

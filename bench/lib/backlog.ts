@@ -4,7 +4,7 @@
  * figure (sequential baseline, client-level budget, whole-pipeline drain) runs against the same scale, so their
  * ratios compare like with like.
  */
-import { startO365Sim, type RunningSim, type SimOptions } from '../../local/o365-sim';
+import { startO365Sim, type RunningSim, type SimCounters, type SimOptions } from '../../local/o365-sim';
 import type { Config } from '../../src/config';
 import { createManagementApiClient, type ManagementApiClient } from '../../src/o365';
 
@@ -58,7 +58,7 @@ export function startBacklogSim(scale: BacklogScale, budget = true): Promise<Run
 
 /** The backlog's range: whole hours ending at least `settleMinutes` before now. */
 export function backlogRange(
-  scale: BacklogScale,
+  scale: Pick<BacklogScale, 'hours'>,
   nowMs = Date.now(),
   settleMinutes = 30,
 ): { startMs: number; endMs: number } {
@@ -83,8 +83,11 @@ export function clientFor(sim: RunningSim, requestsPerMinute: number): Promise<M
   return createManagementApiClient(o365SettingsFor(sim, requestsPerMinute));
 }
 
-/** API requests the simulator counted (token requests excluded: they do not spend the budget). */
-export function apiRequests(sim: RunningSim): number {
-  const r = sim.counters().requests;
+/**
+ * API requests the simulator counted (token requests excluded: they do not spend the budget), of the whole simulator
+ * or of one snapshot (e.g. one tenant's `counters().byTenant[id]`).
+ */
+export function apiRequests(from: RunningSim | SimCounters): number {
+  const r = 'requests' in from ? from.requests : from.counters().requests;
   return r.start + r.stop + r.subscriptions + r.list + r.content;
 }
