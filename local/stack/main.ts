@@ -109,7 +109,17 @@ async function run(): Promise<void> {
     if (stopping) return;
     stopping = true;
     console.log(`\nstopping (state is kept under ${stack.stateDir})...`);
-    void stack.close().then(() => process.exit(0));
+    // An activity still waiting on a retry or a budget can hold the host for a minute; the state is durable (the
+    // next start resumes exactly where a crash would), so Ctrl-C waits a bounded time. The stand-ins in this
+    // process group received the same signal.
+    const bounded = setTimeout(() => {
+      console.log('still closing after 10 s: exiting now; the next start resumes from the kept state');
+      process.exit(0);
+    }, 10_000);
+    void stack.close().then(() => {
+      clearTimeout(bounded);
+      process.exit(0);
+    });
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
