@@ -1,5 +1,5 @@
 /**
- * Audit records in the real shapes of the public samples (shared/reference/o365-samples): `Data` is a JSON string,
+ * Audit records in the real shapes of the public samples (test/fixtures/o365-samples, described in its SOURCES.md): `Data` is a JSON string,
  * `CreationTime` has no zone, and RecordType 40 records sometimes carry RecordType/UserType/Version as strings, as
  * the Elastic fixtures do. Every record is rebuilt from (seed, its labels) alone.
  */
