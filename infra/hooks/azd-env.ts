@@ -5,16 +5,9 @@
  */
 
 /** What the postprovision hook needs. */
+import type { KustoSetupSettings } from './steps/provision';
 export interface ProvisionValues {
-  kusto: {
-    clusterUrl: string;
-    ingestUrl: string;
-    database: string;
-    table: string;
-    telemetryTable: string;
-    ingestionMode: 'queued' | 'streaming';
-    batchingSeconds?: number;
-  };
+  kusto: KustoSetupSettings;
   /** Present when the azd environment holds a client secret to store (O365_CLIENT_SECRET). */
   secret?: { vaultUrl: string; name: string; value: string };
 }

@@ -214,25 +214,8 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     });
     started.push(host);
 
-    const call = async (
-      method: string,
-      path: string,
-      body?: unknown,
-    ): Promise<{ status: number; body: unknown }> => {
-      const res = await fetch(`${host.baseUrl}${path}`, {
-        method,
-        headers: { 'x-functions-key': host.functionKey, 'content-type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await res.text();
-      let parsed: unknown = text;
-      try {
-        parsed = text ? JSON.parse(text) : undefined;
-      } catch {
-        /* not JSON: keep the text */
-      }
-      return { status: res.status, body: parsed };
-    };
+    const call = (method: string, path: string, body?: unknown) =>
+      callApp(host.baseUrl, host.functionKey, method, path, body);
 
     if (options.startFrom !== undefined) {
       const startFrom = new Date(options.startFrom).toISOString();
@@ -261,4 +244,30 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     await closeAll();
     throw error;
   }
+}
+
+/**
+ * Calls an app route with the function key: a body is sent as JSON unless it is already a string; the answer is
+ * parsed as JSON when it is JSON, else kept as text.
+ */
+export async function callApp(
+  baseUrl: string,
+  functionKey: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: unknown }> {
+  const res = await fetch(`${baseUrl}${path}`, {
+    method,
+    headers: { 'x-functions-key': functionKey, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    /* not JSON: keep the text */
+  }
+  return { status: res.status, body: parsed };
 }

@@ -42,3 +42,16 @@ export function cliKustoSettings(env: NodeJS.ProcessEnv): Config['kusto'] {
     batchingSeconds,
   };
 }
+
+/** Runs a command-line entry: its exit code, or 1 with the error's message (never a stack) on stderr. */
+export function runCli(main: (argv: string[]) => Promise<number>): void {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -3,7 +3,7 @@
  * endpoint on http://127.0.0.1:8080, database O365, when KUSTO_CLUSTER_URL is unset) and prints the rows as an
  * aligned table, or one JSON object per line with --json.
  */
-import { cliKustoSettings } from './cli-settings';
+import { cliKustoSettings, runCli } from './cli-settings';
 import { formatTable } from './format-table';
 import { KustoSink } from './sink';
 
@@ -32,12 +32,4 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = 1;
-  },
-);
+runCli(main);

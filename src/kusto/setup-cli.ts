@@ -5,7 +5,7 @@
  * KUSTO_CLUSTER_URL, KUSTO_DATABASE, KUSTO_TABLE, KUSTO_TELEMETRY_TABLE, KUSTO_INGESTION_MODE, KUSTO_BATCHING_SECONDS;
  * with KUSTO_CLUSTER_URL unset it sets up the local Kusto endpoint. Safe to run any number of times.
  */
-import { cliKustoSettings } from './cli-settings';
+import { cliKustoSettings, runCli } from './cli-settings';
 import { applyKustoSetup } from './setup';
 
 async function main(argv: string[]): Promise<number> {
@@ -24,12 +24,4 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = 1;
-  },
-);
+runCli(main);

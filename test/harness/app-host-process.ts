@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
+import { callApp } from '../../local/stack';
 
 const root = resolve(__dirname, '..', '..');
 
@@ -83,24 +84,12 @@ export async function stopGently(host: ChildHost): Promise<void> {
   clearTimeout(grace);
 }
 
-export async function callHost(
+export function callHost(
   host: ChildHost,
   key: string,
   method: string,
   path: string,
   body?: unknown,
 ): Promise<{ status: number; body: unknown }> {
-  const res = await fetch(`${host.baseUrl}${path}`, {
-    method,
-    headers: { 'x-functions-key': key, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  let parsed: unknown = text;
-  try {
-    parsed = text ? JSON.parse(text) : undefined;
-  } catch {
-    /* keep the text */
-  }
-  return { status: res.status, body: parsed };
+  return callApp(host.baseUrl, key, method, path, body);
 }

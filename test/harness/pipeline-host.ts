@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { VirtualClock } from '../../local/clock';
-import { startStack, type RunningStack, type StackSimOptions } from '../../local/stack';
+import { callApp, startStack, type RunningStack, type StackSimOptions } from '../../local/stack';
 import type { Checkpoint, LedgerEntry } from '../../src/pipeline/model';
 import type { LoopStatus } from '../../src/pipeline/status';
 import { ArchiveStore } from '../../src/archive';
@@ -102,21 +102,8 @@ export async function startPipelineHost(options: {
   const sink = new KustoSink(config.kusto);
   const archive = ArchiveStore.fromConfig(config.storage);
 
-  const call = async (method: string, path: string, body?: unknown): Promise<Reply> => {
-    const res = await fetch(`${stack.baseUrl}${path}`, {
-      method,
-      headers: { 'x-functions-key': stack.functionKey, 'content-type': 'application/json' },
-      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-    });
-    const text = await res.text();
-    let parsed: unknown = text;
-    try {
-      parsed = text ? JSON.parse(text) : undefined;
-    } catch {
-      /* keep the text */
-    }
-    return { status: res.status, body: parsed };
-  };
+  const call = (method: string, path: string, body?: unknown): Promise<Reply> =>
+    callApp(stack.baseUrl, stack.functionKey, method, path, body);
 
   return {
     stack,
