@@ -42,6 +42,11 @@ export interface ContentSource {
   listingEntries(contentType: string, fromMs: number, toMs: number): ContentRef[];
   /** Blobs whose own contentCreated falls in [fromMs, toMs), each once. */
   blobsCreatedIn(fromMs: number, toMs: number): ContentRef[];
+  /**
+   * What a consumer listing [fromMs, toMs) is given, each blob once: the blobs created in the range, and those
+   * created before it but listed again inside it (their listedCreated is that later listing).
+   */
+  blobsListedIn(fromMs: number, toMs: number): ContentRef[];
   /** A blob by id, or undefined when no such blob exists. */
   blob(contentId: string): ContentBlob | undefined;
   /** Same records as {@link blob} except that records no rule could select may be stubs `{Id, RecordType: 0}`. */

@@ -1,6 +1,6 @@
 /**
  * The simulator's own answer to "what should an AIR-processed user-reported phish selection contain" for content
- * created in [from, to), written from the documented selection rules and deliberately independent of the product's
+ * listed in [from, to) (created there, or created earlier and listed again there), written from the documented selection rules and deliberately independent of the product's
  * selection code, so a test comparing the two catches mistakes on either side. Every id-keyed structure is a Map:
  * hostile ids such as `__proto__` are ordinary keys here.
  *
@@ -231,7 +231,7 @@ export function computeGroundTruth(
   const windowEnd = (t: number): number => origin + (Math.floor((t - origin) / windowMs) + 1) * windowMs;
   const excluded = new Set(options.excludeContentIds ?? []);
 
-  const refs = source.blobsCreatedIn(fromMs, toMs);
+  const refs = source.blobsListedIn(fromMs, toMs);
   const blobs: TruthBlob[] = [];
   const malformedContentIds: string[] = [];
   const expiredContentIds: string[] = [];
@@ -267,11 +267,13 @@ export function computeGroundTruth(
     (blob) => {
       const ref = blob.ref;
       if (excluded.has(ref.contentId)) return undefined;
-      if (!ref.poison) return ref.contentCreated;
+      // A blob created before the range and listed again inside it is obtained at that listing.
+      const listed = Math.max(ref.contentCreated, ref.listedCreated);
+      if (!ref.poison) return listed;
       if (ref.poison !== 'recovering' || recovering === 'lost' || ref.recoversAt === undefined)
         return undefined;
       return ref.recoversAt < ref.contentCreated + RETENTION_MS
-        ? Math.max(ref.contentCreated, ref.recoversAt)
+        ? Math.max(listed, ref.recoversAt)
         : undefined;
     };
   // The three views differ only when recovering blobs are in the range: compute each distinct one once.

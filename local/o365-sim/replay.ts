@@ -95,6 +95,17 @@ export class ReplayTenant implements ContentSource {
       .map((b) => b.ref);
   }
 
+  /** A recording lists each blob once, under its own contentCreated unless it says otherwise. */
+  blobsListedIn(fromMs: number, toMs: number): ContentRef[] {
+    return this.blobs
+      .filter(
+        (b) =>
+          (b.ref.contentCreated >= fromMs && b.ref.contentCreated < toMs) ||
+          (b.ref.contentCreated < fromMs && b.ref.listedCreated >= fromMs && b.ref.listedCreated < toMs),
+      )
+      .map((b) => b.ref);
+  }
+
   blob(contentId: string): ContentBlob | undefined {
     const b = this.byId.get(contentId);
     return b && { ref: b.ref, records: b.records, malformed: b.malformed };

@@ -171,6 +171,20 @@ export class GeneratedTenant implements ContentSource {
     return out;
   }
 
+  blobsListedIn(fromMs: number, toMs: number): ContentRef[] {
+    const out = this.blobsCreatedIn(fromMs, toMs);
+    const back =
+      this.profile.availabilityDelayMinutes * MINUTE + this.faults.relistAfterMinutes * MINUTE + HOUR;
+    for (let h = Math.floor((fromMs - back) / HOUR); h <= Math.floor(toMs / HOUR); h++) {
+      for (const blob of this.hourRefs(h)) {
+        const again = blob.relistedCreated;
+        if (blob.ref.contentCreated < fromMs && again !== undefined && again >= fromMs && again < toMs)
+          out.push({ ...blob.ref, listedCreated: again, listableAt: Math.max(blob.ref.listableAt, again) });
+      }
+    }
+    return out;
+  }
+
   blob(contentId: string): ContentBlob | undefined {
     const parsed = parseGeneratedContentId(contentId);
     if (!parsed) return undefined;

@@ -305,7 +305,10 @@ export interface GroundTruthOptions {
   windowOriginMs?: number;
 }
 
-/** What a correct "AIR-processed user-reported phish" selection holds for content created in [from, to). */
+/**
+ * What a correct "AIR-processed user-reported phish" selection holds for content listed in [from, to): created there,
+ * or created earlier and listed again there.
+ */
 export interface GroundTruth {
   from: string;
   to: string;

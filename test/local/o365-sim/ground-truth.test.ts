@@ -159,6 +159,32 @@ describe('o365-sim ground truth', () => {
     assert.equal(bad.status, 400);
   });
 
+  it('covers what a listing of the range serves: blobs created before it and listed again inside it count', async () => {
+    const relisting = await startHarness({
+      seed: 11,
+      tenant: { recordsPerHour: 300 },
+      faults: { duplicateListingRate: 0.5, relistAfterMinutes: 90 },
+    });
+    try {
+      await relisting.start();
+      const listed = new Set(
+        (await relisting.listAll(windowQuery(FROM, TO))).entries.map((e) => e.contentId),
+      );
+      const createdInRange = new Set(relisting.sim.blobs(FROM, TO).map((b) => b.contentId));
+      const earlier = [...listed].filter((id) => !createdInRange.has(id));
+      assert.ok(earlier.length > 0, 'some blobs created before the range are listed again inside it');
+      const withRelisting = relisting.sim.groundTruth(FROM, TO);
+      assert.equal(withRelisting.contentBlobs, listed.size);
+      const fromEarlier = withRelisting.rows.filter((r) => r.ContentIds.some((id) => earlier.includes(id)));
+      assert.ok(fromEarlier.length > 0, 'records of those blobs can be selected');
+      const served = await crawl(relisting, FROM, TO);
+      for (const r of fromEarlier)
+        assert.ok(served.has(r.Id), `${r.Id} is served by the listing of the range`);
+    } finally {
+      await relisting.close();
+    }
+  });
+
   it('reports expired content by the clock, counts duplicate records once; malformed blobs leave the selection', async () => {
     h.clock.advanceTo(FROM + 7 * DAY + 6 * HOUR);
     const later = h.sim.groundTruth(FROM, TO);
