@@ -34,6 +34,11 @@ export interface IngestWindowOutput {
   duplicateRecords: number;
   /** When the rows were handed to Kusto (wall time, ISO); absent when there was nothing to hand over. */
   handedAt?: string;
+  /**
+   * Streaming mode: when a query first saw a handed row (one Id, checked once right after the hand-off). Absent in
+   * queued mode, where the cluster's success report times the batch (verifyIngestions).
+   */
+  queryableAt?: string;
 }
 
 /** First row per Id wins (rows arrive in listing order, so the earliest blob's copy is kept). */
@@ -53,6 +58,21 @@ export function uniqueById(rows: AlertRow[]): { unique: AlertRow[]; duplicates: 
 export function contentTag(rows: AlertRow[]): string {
   const ids = rows.map((r) => String(r.Id)).sort();
   return `rows-${createHash('sha256').update(ids.join('\n')).digest('hex').slice(0, 40)}`;
+}
+
+/**
+ * Streaming ingestion commits before the call returns, so one of its Ids should be queryable at once: the sample that
+ * times handed → queryable. A failed check is not the window's failure; it leaves the stage unmeasured.
+ */
+async function sampledQueryableAt(
+  sink: KustoSink,
+  row: AlertRow | undefined,
+  now: () => number,
+): Promise<{ queryableAt?: string }> {
+  if (!row) return {};
+  const id = String(row.Id);
+  const seen = await sink.existingIds([id]).catch(() => new Set<string>());
+  return seen.has(id) ? { queryableAt: isoOf(now()) } : {};
 }
 
 export function ingestWindowActivity(deps: {
@@ -96,10 +116,12 @@ export function ingestWindowActivity(deps: {
         });
       }
     }
+    const handedAt = isoOf(deps.now());
     return {
       ingested: result.rows,
       duplicateRecords: duplicates + unique.length - fresh.length,
-      handedAt: new Date(deps.now()).toISOString(),
+      handedAt,
+      ...(result.mode === 'streaming' ? await sampledQueryableAt(sink, fresh[0], deps.now) : {}),
     };
   };
 }

@@ -115,7 +115,7 @@ function doneRecord(
   run: {
     listed: ListContentOutput;
     fetched: FetchContentOutput[];
-    ingested: { handedAt?: string };
+    ingested: { handedAt?: string; queryableAt?: string };
     counts: WindowCounts;
     stages: Record<string, number>;
   },
@@ -195,7 +195,7 @@ const LATENCY_BLOBS = 200;
 function latencySamples(
   listed: ListContentOutput,
   fetched: FetchContentOutput[],
-  ingested: { handedAt?: string },
+  ingested: { handedAt?: string; queryableAt?: string },
 ): LatencySamples {
   const selected = fetched.filter((f) => f.outcome === 'selected' && f.fetchedAt).slice(0, LATENCY_BLOBS);
   const createdOf = new Map(listed.toFetch.map((c) => [c.contentId, c.contentCreated]));
@@ -207,6 +207,7 @@ function latencySamples(
     }),
     ...(listed.listedAt ? { listedAt: listed.listedAt } : {}),
     ...(ingested.handedAt ? { handedAt: ingested.handedAt } : {}),
+    ...(ingested.queryableAt ? { queryableAt: ingested.queryableAt } : {}),
   };
 }
 

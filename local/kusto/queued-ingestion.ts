@@ -313,7 +313,7 @@ export class QueuedIngestionWorker {
         store.hasExtentTag(message.DatabaseName, message.TableName, `ingest-by:${tag}`),
       );
       if (existing !== undefined) {
-        await this.report(message, false, now, {
+        await this.report(message, false, {
           status: 'Permanent',
           errorCode: 'Skipped_IngestByTagAlreadyExists',
           details: `An extent tagged 'ingest-by:${existing}' already exists in table '${message.TableName}'; ingestion skipped (ingestIfNotExists).`,
@@ -323,7 +323,7 @@ export class QueuedIngestionWorker {
       }
       const injected = this.takeFault(message.TableName);
       if (injected) {
-        await this.report(message, false, now, injected);
+        await this.report(message, false, injected);
         return false;
       }
       const payload = await this.download(message.BlobPath);
@@ -342,11 +342,11 @@ export class QueuedIngestionWorker {
               payload,
             });
       store.appendExtent(message.DatabaseName, message.TableName, rows, tags, now);
-      await this.report(message, true, now);
+      await this.report(message, true);
       await this.deleteSource(message);
       return true;
     } catch (error) {
-      await this.report(message, false, now, classify(error));
+      await this.report(message, false, classify(error));
       return false;
     }
   }
@@ -378,12 +378,12 @@ export class QueuedIngestionWorker {
     await new BlobClient(message.BlobPath).deleteIfExists().catch(() => undefined);
   }
 
-  private async report(
-    message: IngestionMessage,
-    success: boolean,
-    now: number,
-    failure?: FailureReport,
-  ): Promise<void> {
+  /**
+   * Reports are stamped in wall time whatever clock the endpoint runs on: the cluster works in wall time, and the app
+   * compares SucceededOn/FailedOn with its own wall-clock hand-off times.
+   */
+  private async report(message: IngestionMessage, success: boolean, failure?: FailureReport): Promise<void> {
+    const now = Date.now();
     const level = message.ReportLevel ?? 0;
     if (level === REPORT_NONE || (success && level !== REPORT_ALL)) return;
     if (message.ReportMethod === REPORT_TABLE_ONLY) return; // table reporting is not served on Azurite

@@ -143,7 +143,9 @@ async function recentLedger(
         status: entry.status,
         blobs: entry.contentIds.length,
         runs: entry.runs.length,
-        lastRun: last ? { kind: last.kind, status: last.status, at: last.at, error: last.error } : undefined,
+        lastRun: last
+          ? { kind: last.kind, status: last.status, at: last.at, error: last.error, latency: last.latency }
+          : undefined,
       });
     }
   }

@@ -119,7 +119,11 @@ export async function parkedStatus(
     parked: summarizeParked(sets, nowMs),
     dataLoss: [...lostBlobEntries(sets), ...rejected],
     ingestionFailures: ingestions.failures,
-    ingestions: { pending: ingestions.pending.count, overdue: ingestions.pending.overdue },
+    ingestions: {
+      pending: ingestions.pending.count,
+      overdue: ingestions.pending.overdue,
+      ...(ingestions.handedToQueryable ? { handedToQueryable: ingestions.handedToQueryable } : {}),
+    },
   };
 }
 

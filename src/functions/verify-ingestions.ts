@@ -18,6 +18,7 @@ import type { InvocationContext, Timer } from '@azure/functions';
 import { Duration } from 'luxon';
 import type { AlertRow } from '../kusto/schema';
 import type { IngestionBatch, PipelineState } from '../pipeline/state';
+import { percentiles } from '../pipeline/telemetry';
 import { isoOf } from '../pipeline/windows';
 import { getKustoSink, getState } from '../runtime';
 
@@ -115,6 +116,7 @@ async function resolveLanded(state: PipelineState, sink: ReportingSink, nowMs: n
       ...b,
       status: 'succeeded',
       reportedAt: isoOf(nowMs),
+      resolved: true,
       error: `${b.error ?? ''} (resolved: every row is in the table now)`,
     }));
     resolved++;
@@ -171,7 +173,19 @@ async function settleBatch(
   if (batch.queuedDocument) await state.forgetQueuedBatch(batch.queuedDocument);
 }
 
-/** Failed and overdue batches, for status and /windows. */
+/**
+ * Handed → queryable in queued mode, seconds: from the hand-off to the cluster's SucceededOn, over the succeeded
+ * batches still held (a day's worth). A batch re-sent after a transient failure counts from its first hand-off.
+ */
+export function queuedQueryableLatency(batches: readonly IngestionBatch[]) {
+  const seconds = batches
+    .filter((b) => b.status === 'succeeded' && !b.resolved && b.reportedAt)
+    .map((b) => (Date.parse(b.reportedAt!) - Date.parse(b.queuedAt)) / 1000);
+  const p = percentiles(seconds);
+  return p ? { batches: seconds.length, ...p } : undefined;
+}
+
+/** Failed and overdue batches, and the queued handed → queryable latency, for status and /windows. */
 export async function ingestionView(state: PipelineState, nowMs: number) {
   const batches = await state.ingestionBatches();
   const failures = batches
@@ -190,7 +204,11 @@ export async function ingestionView(state: PipelineState, nowMs: number) {
       sends: b.sends,
       ...(b.error ? { lastError: b.error } : {}),
     }));
-  return { failures, pending: { count: pending.length, overdue } };
+  return {
+    failures,
+    pending: { count: pending.length, overdue },
+    handedToQueryable: queuedQueryableLatency(batches),
+  };
 }
 
 export function failureOf(b: IngestionBatch) {

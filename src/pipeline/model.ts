@@ -137,6 +137,8 @@ export interface LatencySamples {
   blobs: { contentCreated: string; fetchedAt: string }[];
   listedAt?: string;
   handedAt?: string;
+  /** When a query first saw one of the handed rows (streaming mode: checked once, right after the hand-off). */
+  queryableAt?: string;
 }
 
 /** state/ledger/<contentType>/<day>/<windowStart>.json */

@@ -82,6 +82,8 @@ export interface IngestionBatch {
   errorCode?: string;
   /** True when the cluster said the failure is permanent (re-sending the same rows fails the same way). */
   permanent?: boolean;
+  /** Succeeded because a rewind landed its rows under another batch (no report of its own to time it by). */
+  resolved?: boolean;
 }
 
 const MAX_LEDGER_RUNS = 20;

@@ -49,6 +49,7 @@ export function latencyOf(samples: LatencySamples | undefined): Record<string, P
       ? samples.blobs.map((b) => secondsBetween(samples.listedAt!, b.fetchedAt))
       : [],
     fetchedToHanded: samples.blobs.map((b) => secondsBetween(b.fetchedAt, samples.handedAt)),
+    handedToQueryable: samples.handedAt ? [secondsBetween(samples.handedAt, samples.queryableAt)] : [],
   };
   const out: Record<string, Percentiles> = {};
   for (const [stage, values] of Object.entries(stages)) {

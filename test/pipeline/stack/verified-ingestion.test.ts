@@ -27,7 +27,11 @@ interface IngestionStatus {
     error: string;
     errorCode?: string;
   }[];
-  ingestions: { pending: number; overdue: unknown[] };
+  ingestions: {
+    pending: number;
+    overdue: unknown[];
+    handedToQueryable?: { batches: number; p50: number; p95: number; max: number };
+  };
   dataLoss: { reason: string; rowsDocument?: string; ids?: string[] }[];
 }
 
@@ -142,5 +146,9 @@ describe('verified ingestion: a rejected queued batch is detected, reported and 
     assert.deepEqual(ids, truth.ids);
     const after = (await p.status()) as StatusBody & IngestionStatus;
     assert.deepEqual(after.ingestionFailures, [], 'no longer reported once its rows landed');
+    // Handed → queryable in queued mode: from each batch's hand-off to the cluster's success report.
+    const queryable = after.ingestions.handedToQueryable;
+    assert.ok(queryable && queryable.batches >= 2, JSON.stringify(after.ingestions));
+    assert.ok(0 <= queryable.p50 && queryable.p50 <= queryable.p95 && queryable.p95 <= queryable.max);
   });
 });

@@ -22,14 +22,18 @@ describe('latencyOf', () => {
       ],
       listedAt: '2026-03-10T11:05:00Z',
       handedAt: '2026-03-10T11:08:00Z',
+      queryableAt: '2026-03-10T11:08:02Z',
     });
     assert.deepEqual(latency.creationToContentCreated, { p50: 120, p95: 600, max: 600 });
     assert.deepEqual(latency.contentCreatedToListed, { p50: 2100, p95: 3900, max: 3900 });
     assert.deepEqual(latency.listedToFetched, { p50: 60, p95: 120, max: 120 });
     assert.deepEqual(latency.fetchedToHanded, { p50: 60, p95: 120, max: 120 });
+    assert.deepEqual(latency.handedToQueryable, { p50: 2, p95: 2, max: 2 });
   });
   it('leaves out stages it has no samples for', () => {
     assert.deepEqual(latencyOf({ creationLagSeconds: [], blobs: [] }), {});
+    const handedOnly = latencyOf({ creationLagSeconds: [], blobs: [], handedAt: '2026-03-10T11:08:00Z' });
+    assert.equal(handedOnly.handedToQueryable, undefined, 'no queryable sample, no stage');
     assert.deepEqual(latencyOf(undefined), {});
   });
 });
