@@ -4,9 +4,8 @@
  * the same `?code=` on to them. Optional query: `refresh` (seconds between redraws, 5–3600, default 30) and `tenant`
  * (passed on to the JSON routes).
  */
-import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { renderDashboardPage } from '../dashboard/page';
-import { BadRequest, problem, readQuery } from './http';
+import { BadRequest, readQuery, route } from './http';
 
 const DEFAULT_REFRESH_SECONDS = 30;
 
@@ -19,27 +18,20 @@ function refreshSeconds(raw: string | undefined): number {
   return n;
 }
 
-export async function dashboardPage(
-  request: HttpRequest,
-  _context: InvocationContext,
-): Promise<HttpResponseInit> {
-  try {
-    const query = readQuery(request, ['refresh', 'tenant']);
-    const page = renderDashboardPage({ refreshSeconds: refreshSeconds(query.refresh) });
-    return {
-      status: 200,
-      body: page.html,
-      headers: {
-        'content-type': 'text/html; charset=utf-8',
-        'content-security-policy': page.contentSecurityPolicy,
-        // The URL carries the function key: keep it out of caches and Referer headers, and out of other sites' frames.
-        'cache-control': 'no-store',
-        'referrer-policy': 'no-referrer',
-        'x-content-type-options': 'nosniff',
-        'x-frame-options': 'DENY',
-      },
-    };
-  } catch (e) {
-    return problem(e);
-  }
-}
+export const dashboardPage = route(async (request) => {
+  const query = readQuery(request, ['refresh', 'tenant']);
+  const page = renderDashboardPage({ refreshSeconds: refreshSeconds(query.refresh) });
+  return {
+    status: 200,
+    body: page.html,
+    headers: {
+      'content-type': 'text/html; charset=utf-8',
+      'content-security-policy': page.contentSecurityPolicy,
+      // The URL carries the function key: keep it out of caches and Referer headers, and out of other sites' frames.
+      'cache-control': 'no-store',
+      'referrer-policy': 'no-referrer',
+      'x-content-type-options': 'nosniff',
+      'x-frame-options': 'DENY',
+    },
+  };
+});

@@ -2,7 +2,7 @@
  * Request parsing and responses shared by the HTTP functions. Every rejection is a 4xx whose message says what to
  * fix, because the callers are people with curl and scripts, not a UI that already validated the input.
  */
-import type { HttpRequest, HttpResponseInit } from '@azure/functions';
+import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 
 export class BadRequest extends Error {
   constructor(
@@ -21,6 +21,19 @@ export function json(status: number, body: unknown): HttpResponseInit {
 export function problem(error: unknown): HttpResponseInit {
   if (error instanceof BadRequest) return json(error.status, { error: error.message });
   throw error;
+}
+
+export type Handler = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
+
+/** A route: a refused request (BadRequest) is answered with its 4xx; anything else fails the invocation (500). */
+export function route(handle: Handler): Handler {
+  return async (request, context) => {
+    try {
+      return await handle(request, context);
+    } catch (e) {
+      return problem(e);
+    }
+  };
 }
 
 /** Every route takes a few small fields; anything bigger is a mistake or abuse, refused before parsing. */

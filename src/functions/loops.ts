@@ -80,6 +80,74 @@ export async function startLoop(
   return { loopId, started: true };
 }
 
+/** The tenant's pipeline state (absent: the first tenant's, which also holds the loop registry). */
+export type StateOf = (tenantId?: string) => Promise<PipelineState>;
+
+/** Starts each tenant's loop unless it runs, and records that the operator started them (reconcile.ts follows). */
+export async function startLoops(
+  client: df.DurableClient,
+  config: Config,
+  tenants: TenantConfig[],
+  startFrom: string | undefined,
+  stateOf: StateOf,
+) {
+  const loops = [];
+  for (const tenant of tenants) {
+    const started = await startLoop(client, await stateOf(tenant.tenantId), config, tenant, startFrom);
+    loops.push({ tenantId: tenant.tenantId, ...started });
+  }
+  const ids = tenants.map((t) => t.tenantId);
+  const state = await stateOf();
+  const registry = await state.readLoopRegistry();
+  await state.writeLoopRegistry({
+    started: true,
+    tenants: [...new Set([...registry.tenants, ...ids])],
+    stopped: (registry.stopped ?? []).filter((id) => !ids.includes(id)),
+  });
+  return loops;
+}
+
+/** What the start route says about the loops it found and started. */
+export function startMessage(loops: { started: boolean; runtimeStatus?: string }[]): string {
+  const started = loops.filter((l) => l.started).length;
+  if (started === loops.length) {
+    return loops.length === 1
+      ? 'The pipeline was started.'
+      : `The pipeline was started for ${started} tenants.`;
+  }
+  if (started > 0) return `Started ${started} tenant loop(s); ${loops.length - started} already running.`;
+  return `The pipeline is already ${(loops[0]?.runtimeStatus ?? 'running').toLowerCase()}.`;
+}
+
+/**
+ * Asks each tenant's loop to stop after its window in progress; returns the loops asked. Records the operator's stop
+ * so the reconcile timer leaves them stopped (all of them stopped: the pipeline counts as never started).
+ */
+export async function stopLoops(
+  client: df.DurableClient,
+  config: Config,
+  tenants: TenantConfig[],
+  nowMs: number,
+  stateOf: StateOf,
+): Promise<string[]> {
+  const stopped: string[] = [];
+  for (const tenant of tenants) {
+    const loopId = loopIdFor(config.tenants, tenant.tenantId);
+    if (await stopLoop(client, await stateOf(tenant.tenantId), loopId, nowMs)) stopped.push(loopId);
+  }
+  if (stopped.length === 0) return stopped;
+  const all = config.tenants.filter((t) => t.enabled).length === tenants.length;
+  const ids = tenants.map((t) => t.tenantId);
+  const state = await stateOf();
+  const registry = await state.readLoopRegistry();
+  await state.writeLoopRegistry(
+    all
+      ? { started: false, tenants: [] }
+      : { ...registry, stopped: [...new Set([...(registry.stopped ?? []), ...ids])] },
+  );
+  return stopped;
+}
+
 /** Asks the tenant's loop to stop after its window in progress; false when it was not running. */
 export async function stopLoop(
   client: df.DurableClient,

@@ -6,14 +6,14 @@
  * retries them before any other parked blob (still at most 50 per window and content type). It therefore never
  * races the loop on the same blob, and its result shows up in the next window's counts (`recoveredBlobs`).
  */
-import type { HttpRequest, HttpResponseInit } from '@azure/functions';
+import type { HttpRequest } from '@azure/functions';
 import type { Config, TenantConfig } from '../config';
 import type { DataLossRange } from '../pipeline/model';
 import { summarizeParked, type PipelineState } from '../pipeline/state';
 import { loopIdFor } from '../pipeline/tenants';
 import { isoOf } from '../pipeline/windows';
 import { getConfig, getState, now } from '../runtime';
-import { BadRequest, json, problem, readBody } from './http';
+import { BadRequest, json, readBody, route } from './http';
 import { selectTenants } from './requests';
 import { failureOf, ingestionView } from './verify-ingestions';
 
@@ -60,29 +60,25 @@ export async function parseParkedRetryBody(
 }
 
 /** POST /api/pipeline/parked/retry */
-export async function retryParked(request: HttpRequest): Promise<HttpResponseInit> {
-  try {
-    const config = getConfig();
-    const { tenant, ...filter } = await parseParkedRetryBody(request, config);
-    const state = await getState(tenant.tenantId);
-    const marked = await state.requestParkedRetry(
-      loopIdFor(config.tenants, tenant.tenantId),
-      filter,
-      isoOf(now()),
-    );
-    const missing = filter.contentIds?.filter((id) => !marked.includes(id)) ?? [];
-    return json(202, {
-      message:
-        marked.length > 0
-          ? `${marked.length} parked blob(s) will be retried first by the next window of their content type.`
-          : 'No parked blob matched; nothing to retry.',
-      marked,
-      ...(missing.length ? { notParked: missing } : {}),
-    });
-  } catch (e) {
-    return problem(e);
-  }
-}
+export const retryParked = route(async (request) => {
+  const config = getConfig();
+  const { tenant, ...filter } = await parseParkedRetryBody(request, config);
+  const state = await getState(tenant.tenantId);
+  const marked = await state.requestParkedRetry(
+    loopIdFor(config.tenants, tenant.tenantId),
+    filter,
+    isoOf(now()),
+  );
+  const missing = filter.contentIds?.filter((id) => !marked.includes(id)) ?? [];
+  return json(202, {
+    message:
+      marked.length > 0
+        ? `${marked.length} parked blob(s) will be retried first by the next window of their content type.`
+        : 'No parked blob matched; nothing to retry.',
+    marked,
+    ...(missing.length ? { notParked: missing } : {}),
+  });
+});
 
 /** Data-loss entries of parked blobs given up at their expiration (newest last). */
 export function lostBlobEntries(sets: Awaited<ReturnType<PipelineState['parkedSets']>>): DataLossRange[] {

@@ -1,16 +1,17 @@
 /**
  * HTTP API of the pipeline (docs/operations.md): each handler parses its input (requests.ts), calls PipelineState or
- * the durable client (loops.ts), and replies. Handlers are exported as plain functions; src/index.ts registers them.
+ * the durable client (loops.ts), and replies; `route` answers a refused request with its 4xx. src/index.ts registers
+ * them.
  */
-import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import type { DurableOrchestrationStatus } from 'durable-functions';
+import type { Config, TenantConfig } from '../config';
 import { OrchestratorNames, type RewindInput, type RewindStatus } from '../pipeline/model';
 import { loopIdFor } from '../pipeline/tenants';
 import { isoOf } from '../pipeline/windows';
 import { getConfig, getO365Client, getState, now } from '../runtime';
-import { BadRequest, json, problem, readQuery } from './http';
-import { loopStatus, startLoop, stopLoop } from './loops';
+import { BadRequest, json, readQuery, route } from './http';
+import { loopStatus, startLoops, startMessage, stopLoops } from './loops';
 import { parkedStatus, windowFindings } from './parked';
 import { parseRewindBody, parseStartBody, parseStopBody, parseWindowsQuery, selectTenants } from './requests';
 
@@ -18,131 +19,61 @@ import { parseRewindBody, parseStartBody, parseStopBody, parseWindowsQuery, sele
 export const MAX_CONCURRENT_REWINDS = 3;
 
 /** POST /api/pipeline/start[?tenant=]  starts every enabled tenant's loop (or the one named) unless it runs. */
-export async function startPipeline(
-  request: HttpRequest,
-  context: InvocationContext,
-): Promise<HttpResponseInit> {
-  try {
-    const config = getConfig();
-    const { startFrom, tenants } = await parseStartBody(request, now(), config);
-    const client = df.getClient(context);
-    const results = [];
-    for (const tenant of tenants) {
-      const state = await getState(tenant.tenantId);
-      results.push({
-        tenantId: tenant.tenantId,
-        ...(await startLoop(client, state, config, tenant, startFrom)),
-      });
-    }
-    await rememberStarted(tenants.map((t) => t.tenantId));
-    const started = results.filter((r) => r.started).length;
-    const first = results[0];
-    return json(started > 0 ? 202 : 200, {
-      message:
-        started === results.length
-          ? results.length === 1
-            ? 'The pipeline was started.'
-            : `The pipeline was started for ${started} tenants.`
-          : started > 0
-            ? `Started ${started} tenant loop(s); ${results.length - started} already running.`
-            : `The pipeline is already ${(first.runtimeStatus ?? 'running').toLowerCase()}.`,
-      instanceId: first.loopId,
-      ...client.createHttpManagementPayload(first.loopId),
-      loops: results,
-    });
-  } catch (e) {
-    return problem(e);
-  }
-}
-
-/** The reconcile timer starts the loops of tenants added later only once an operator started the pipeline. */
-async function rememberStarted(tenantIds: string[]): Promise<void> {
-  const state = await getState();
-  const registry = await state.readLoopRegistry();
-  await state.writeLoopRegistry({
-    started: true,
-    tenants: [...new Set([...registry.tenants, ...tenantIds])],
-    stopped: (registry.stopped ?? []).filter((id) => !tenantIds.includes(id)),
+export const startPipeline = route(async (request, context) => {
+  const config = getConfig();
+  const { startFrom, tenants } = await parseStartBody(request, now(), config);
+  const client = df.getClient(context);
+  const loops = await startLoops(client, config, tenants, startFrom, getState);
+  const first = loops[0];
+  return json(loops.some((l) => l.started) ? 202 : 200, {
+    message: startMessage(loops),
+    instanceId: first.loopId,
+    ...client.createHttpManagementPayload(first.loopId),
+    loops,
   });
-}
-
-async function rememberStopped(all: boolean, tenantIds: string[]): Promise<void> {
-  const state = await getState();
-  const registry = await state.readLoopRegistry();
-  await state.writeLoopRegistry(
-    all
-      ? { started: false, tenants: [] }
-      : { ...registry, stopped: [...new Set([...(registry.stopped ?? []), ...tenantIds])] },
-  );
-}
+});
 
 /** POST /api/pipeline/stop[?tenant=]  each loop stops after the window in progress. */
-export async function stopPipeline(
-  request: HttpRequest,
-  context: InvocationContext,
-): Promise<HttpResponseInit> {
-  try {
-    const config = getConfig();
-    const tenants = await parseStopBody(request, config);
-    const client = df.getClient(context);
-    const stopped: string[] = [];
-    for (const tenant of tenants) {
-      const loopId = loopIdFor(config.tenants, tenant.tenantId);
-      if (await stopLoop(client, await getState(tenant.tenantId), loopId, now())) stopped.push(loopId);
-    }
-    if (stopped.length === 0) {
-      throw new BadRequest(
-        'The pipeline is not running (never started); start it with POST /api/pipeline/start.',
-        409,
-      );
-    }
-    await rememberStopped(
-      config.tenants.filter((t) => t.enabled).length === tenants.length,
-      tenants.map((t) => t.tenantId),
+export const stopPipeline = route(async (request, context) => {
+  const config = getConfig();
+  const tenants = await parseStopBody(request, config);
+  const stopped = await stopLoops(df.getClient(context), config, tenants, now(), getState);
+  if (stopped.length === 0) {
+    throw new BadRequest(
+      'The pipeline is not running (never started); start it with POST /api/pipeline/start.',
+      409,
     );
-    return json(202, {
-      message: 'Stop requested: the pipeline stops after the window in progress.',
-      stopped,
-    });
-  } catch (e) {
-    return problem(e);
   }
-}
+  return json(202, { message: 'Stop requested: the pipeline stops after the window in progress.', stopped });
+});
 
-/** POST /api/pipeline/rewind */
-export async function rewindPipeline(
-  request: HttpRequest,
-  context: InvocationContext,
-): Promise<HttpResponseInit> {
-  try {
-    const config = getConfig();
-    const { tenant, ...range } = await parseRewindBody(request, now(), config);
-    const client = df.getClient(context);
-    const running = await runningRewinds(client);
-    if (running.length >= MAX_CONCURRENT_REWINDS) {
-      throw new BadRequest(
-        `${running.length} rewinds are running (${running.map((r) => r.instanceId).join(', ')}); at most ` +
-          `${MAX_CONCURRENT_REWINDS} run at once. Wait for one to finish, or terminate it through its Durable URLs.`,
-        409,
-      );
-    }
-    const input: RewindInput = {
-      tenantId: tenant.tenantId,
-      // Blobs the rewind cannot fetch join the parked set of the tenant's live loop, which retries them.
-      loopId: loopIdFor(config.tenants, tenant.tenantId),
-      ...range,
-      windowMinutes: config.pipeline.windowMinutes,
-      holdHours: config.pipeline.alertHoldHours,
-    };
-    const instanceId = await client.startNew(OrchestratorNames.rewindRange, { input });
-    return json(202, {
-      message: `Rewind of ${input.from}..${input.to} started.`,
-      instanceId,
-      ...client.createHttpManagementPayload(instanceId),
-    });
-  } catch (e) {
-    return problem(e);
-  }
+/** POST /api/pipeline/rewind  re-processes a range of one tenant alongside its live loop. */
+export const rewindPipeline = route(async (request, context) => {
+  const config = getConfig();
+  const { tenant, ...range } = await parseRewindBody(request, now(), config);
+  const client = df.getClient(context);
+  await refuseOverRewindLimit(client);
+  const input: RewindInput = {
+    tenantId: tenant.tenantId,
+    // Blobs the rewind cannot fetch join the parked set of the tenant's live loop, which retries them.
+    loopId: loopIdFor(config.tenants, tenant.tenantId),
+    ...range,
+    windowMinutes: config.pipeline.windowMinutes,
+    holdHours: config.pipeline.alertHoldHours,
+  };
+  const instanceId = await client.startNew(OrchestratorNames.rewindRange, { input });
+  const message = `Rewind of ${input.from}..${input.to} started.`;
+  return json(202, { message, instanceId, ...client.createHttpManagementPayload(instanceId) });
+});
+
+async function refuseOverRewindLimit(client: df.DurableClient): Promise<void> {
+  const running = await runningRewinds(client);
+  if (running.length < MAX_CONCURRENT_REWINDS) return;
+  throw new BadRequest(
+    `${running.length} rewinds are running (${running.map((r) => r.instanceId).join(', ')}); at most ` +
+      `${MAX_CONCURRENT_REWINDS} run at once. Wait for one to finish, or terminate it through its Durable URLs.`,
+    409,
+  );
 }
 
 /** A tenant's rewinds in progress with their progress (a rewind without a tenant is the first tenant's). */
@@ -176,57 +107,56 @@ async function runningRewinds(client: df.DurableClient): Promise<DurableOrchestr
 }
 
 /** GET /api/pipeline/windows  per-window ledger of one tenant. */
-export async function listWindows(request: HttpRequest): Promise<HttpResponseInit> {
-  try {
-    const query = parseWindowsQuery(request, now(), getConfig());
-    const state = await getState(query.tenant.tenantId);
-    const findings = await windowFindings(state, loopIdFor(getConfig().tenants, query.tenant.tenantId));
-    const windows = [];
-    for (const contentType of query.contentTypes) {
-      for (const entry of await state.readLedger(contentType, query.fromMs, query.toMs)) {
-        const { contentIds, liveContentIds: _live, ...rest } = entry;
-        windows.push({
-          tenantId: query.tenant.tenantId,
-          ...rest,
-          blobs: contentIds.length,
-          ...findings(contentType, entry.windowStart),
-        });
-      }
-    }
-    return json(200, { from: isoOf(query.fromMs), to: isoOf(query.toMs), windows });
-  } catch (e) {
-    return problem(e);
-  }
-}
-
-/** GET /api/pipeline/status[?tenant=]  per tenant: runtime status, checkpoint, lag, windows, failures, faults. */
-export async function pipelineStatus(
-  request: HttpRequest,
-  context: InvocationContext,
-): Promise<HttpResponseInit> {
-  try {
-    const config = getConfig();
-    const query = readQuery(request, ['tenant']);
-    const client = df.getClient(context);
-    const nowMs = now();
-    const rewinds = await runningRewinds(client);
-    const tenants = [];
-    for (const tenant of selectTenants(config, query.tenant, true)) {
-      const state = await getState(tenant.tenantId);
-      const loop = await loopStatus(client, state, config, tenant, nowMs);
-      const { dataLoss: blobLoss, ...parked } = await parkedStatus(state, loop.instanceId, nowMs);
-      tenants.push({
-        ...loop,
-        ...parked,
-        dataLoss: [...(loop.checkpoint?.dataLoss ?? []), ...blobLoss],
-        rewinds: rewindsOf(rewinds, tenant.tenantId, config.tenants[0]?.tenantId),
-        faults: await faultsOf(tenant.tenantId),
+export const listWindows = route(async (request) => {
+  const query = parseWindowsQuery(request, now(), getConfig());
+  const tenantId = query.tenant.tenantId;
+  const state = await getState(tenantId);
+  const findings = await windowFindings(state, loopIdFor(getConfig().tenants, tenantId));
+  const windows = [];
+  for (const contentType of query.contentTypes) {
+    const entries = await state.readLedger(contentType, query.fromMs, query.toMs);
+    for (const { contentIds, liveContentIds: _live, ...entry } of entries) {
+      windows.push({
+        tenantId,
+        ...entry,
+        blobs: contentIds.length,
+        ...findings(contentType, entry.windowStart),
       });
     }
-    return json(200, { ...tenants[0], now: isoOf(nowMs), tenants });
-  } catch (e) {
-    return problem(e);
   }
+  return json(200, { from: isoOf(query.fromMs), to: isoOf(query.toMs), windows });
+});
+
+/** GET /api/pipeline/status[?tenant=]  per tenant: runtime status, checkpoint, lag, windows, failures, faults. */
+export const pipelineStatus = route(async (request, context) => {
+  const config = getConfig();
+  const query = readQuery(request, ['tenant']);
+  const client = df.getClient(context);
+  const nowMs = now();
+  const rewinds = await runningRewinds(client);
+  const tenants = [];
+  for (const tenant of selectTenants(config, query.tenant, true))
+    tenants.push(await tenantStatus(client, config, tenant, rewinds, nowMs));
+  return json(200, { ...tenants[0], now: isoOf(nowMs), tenants });
+});
+
+async function tenantStatus(
+  client: df.DurableClient,
+  config: Config,
+  tenant: TenantConfig,
+  rewinds: DurableOrchestrationStatus[],
+  nowMs: number,
+) {
+  const state = await getState(tenant.tenantId);
+  const loop = await loopStatus(client, state, config, tenant, nowMs);
+  const { dataLoss: blobLoss, ...parked } = await parkedStatus(state, loop.instanceId, nowMs);
+  return {
+    ...loop,
+    ...parked,
+    dataLoss: [...(loop.checkpoint?.dataLoss ?? []), ...blobLoss],
+    rewinds: rewindsOf(rewinds, tenant.tenantId, config.tenants[0]?.tenantId),
+    faults: await faultsOf(tenant.tenantId),
+  };
 }
 
 async function faultsOf(tenantId: string) {
