@@ -8,7 +8,7 @@ import type { KustoSink } from '../src/kusto';
 import type { ManagementApiClient } from '../src/o365';
 import type { WindowRecord } from '../src/pipeline/model';
 import { summarizeParked, type PipelineState } from '../src/pipeline/state';
-import { latencyOf, runLogLine, telemetryRow } from '../src/pipeline/telemetry';
+import { latencyOf, runLogLine, serverErrorsOf, telemetryRow } from '../src/pipeline/telemetry';
 import { isoOf } from '../src/pipeline/windows';
 
 export type RecordWindowInput = WindowRecord;
@@ -16,14 +16,6 @@ export type RecordWindowInput = WindowRecord;
 interface FaultCounters {
   throttled: number;
   serverErrors: number;
-}
-
-/** 5xx answers, as the client counts them: AF5xxxx codes and bare HTTP 5xx. */
-function serverErrorsOf(byErrorCode: Record<string, number>): number {
-  let n = 0;
-  for (const [code, count] of Object.entries(byErrorCode))
-    if (/^(AF5\d{4}|HTTP 5\d\d)$/.test(code)) n += count;
-  return n;
 }
 
 export function recordWindowActivity(deps: {

@@ -169,6 +169,25 @@ export const CLIENT_SCRIPT = String.raw`
     state.charts[key] = new uPlot(opts, data, holder);
   }
 
+  // Per-stage latency of a window run, p95 seconds (docs/operations.md, "Per-stage latency").
+  var STAGES = [
+    ['creationToContentCreated', 'created\u2192blob'], ['contentCreatedToListed', 'listed'],
+    ['listedToFetched', 'fetched'], ['fetchedToHanded', 'handed'], ['handedToQueryable', 'queryable'],
+  ];
+  function fmtSeconds(v) { return isNum(v) ? (v < 10 ? v.toFixed(1) : Math.round(v).toLocaleString('en-US')) : '\u2014'; }
+  function latencyText(latency) {
+    latency = obj(latency);
+    if (!Object.keys(latency).length) return '\u2014';
+    return STAGES.map(function (s, i) {
+      return (i ? '\u2192' : '') + s[1] + ' ' + fmtSeconds(obj(latency[s[0]]).p95);
+    }).join(' ');
+  }
+  function lastLatency(t) {
+    var runs = arr(t.recentWindows).map(function (w) { return obj(obj(w).lastRun).latency; })
+      .filter(function (l) { return Object.keys(obj(l)).length > 0; });
+    return runs[runs.length - 1];
+  }
+
   function tiles(t) {
     var loop = obj(t.loop);
     var totals = totalsOf(t);
@@ -190,6 +209,8 @@ export const CLIENT_SCRIPT = String.raw`
       ['requests', 'O365 requests', fmtNum(faults.requests)],
       ['throttled', 'Throttled', fmtNum(faults.throttled)],
       ['serverErrors', 'Server errors', fmtNum(faults.serverErrors)],
+      ['latency', 'Last window, p95 seconds per stage', latencyText(lastLatency(t))],
+      ['queuedQueryable', 'Queued batches, handed \u2192 queryable p95 (s)', fmtSeconds(obj(obj(t.ingestions).handedToQueryable).p95)],
     ];
     return el('dl', { class: 'tiles' }, items.map(function (i) {
       return el('div', null, [el('dt', { text: i[1] }), el('dd', { 'data-field': i[0], text: i[2] })]);
@@ -273,11 +294,12 @@ export const CLIENT_SCRIPT = String.raw`
     var details = section.querySelector('.details');
     details.replaceChildren(
       el('h3', { text: 'Recent windows' }),
-      table('recentWindows', ['content type', 'window start', 'window end', 'status', 'blobs', 'runs', 'last run'],
+      table('recentWindows', ['content type', 'window start', 'window end', 'status', 'blobs', 'runs', 'last run', 'p95 s per stage'],
         arr(t.recentWindows).map(function (w) {
           w = obj(w); var last = obj(w.lastRun);
           return [w.contentType, w.windowStart, w.windowEnd, statusCell(w.status), w.blobs, w.runs,
-            last.status ? fmtText(last.kind) + ' ' + last.status + ' at ' + fmtText(last.at) : '\u2014'];
+            last.status ? fmtText(last.kind) + ' ' + last.status + ' at ' + fmtText(last.at) : '\u2014',
+            latencyText(last.latency)];
         })),
       el('h3', { text: 'Rewinds' }),
       table('rewinds', ['instance', 'runtime status', 'from', 'to', 'state', 'progress (windows)', 'last error'], rewindRows(t)),

@@ -7,6 +7,7 @@ import * as df from 'durable-functions';
 import type { DurableOrchestrationStatus } from 'durable-functions';
 import type { Config, TenantConfig } from '../config';
 import { OrchestratorNames, type RewindInput, type RewindStatus } from '../pipeline/model';
+import { serverErrorsOf } from '../pipeline/telemetry';
 import { loopIdFor } from '../pipeline/tenants';
 import { isoOf } from '../pipeline/windows';
 import { getConfig, getO365Client, getState, now } from '../runtime';
@@ -169,6 +170,7 @@ async function faultsOf(tenantId: string) {
     requests: stats.requests,
     retries: stats.retries,
     throttled: stats.throttled,
+    serverErrors: serverErrorsOf(stats.byErrorCode),
     byErrorCode: stats.byErrorCode,
     tokenRefreshes: stats.tokenRefreshes,
     listingRestarts: stats.listingRestarts,

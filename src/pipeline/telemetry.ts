@@ -21,6 +21,14 @@ export function percentiles(values: readonly number[]): Percentiles | undefined 
   return { p50: rank(0.5), p95: rank(0.95), max: finite[finite.length - 1] };
 }
 
+/** 5xx answers, as the O365 client counts them by error code: AF5xxxx codes and bare HTTP 5xx. */
+export function serverErrorsOf(byErrorCode: Record<string, number>): number {
+  let n = 0;
+  for (const [code, count] of Object.entries(byErrorCode))
+    if (/^(AF5\d{4}|HTTP 5\d\d)$/.test(code)) n += count;
+  return n;
+}
+
 export interface RunContext {
   tenantId: string;
   tenantName: string;

@@ -196,7 +196,8 @@ describe('status page in headless Chromium over the local stack', () => {
         totals: Record<string, number>;
         pendingAlerts: number;
       };
-      recentWindows: unknown[];
+      faults: { serverErrors: number };
+      recentWindows: { lastRun?: { latency?: Record<string, { p95: number }> } }[];
     };
     const field = (name: string) => page.locator(`[data-field="${name}"]`).innerText();
     const number = async (name: string) => Number((await field(name)).replace(/,/g, ''));
@@ -205,11 +206,29 @@ describe('status page in headless Chromium over the local stack', () => {
     assert.equal(await number('ingested'), status.loop.totals.ingested);
     assert.equal(await number('recordsSeen'), status.loop.totals.recordsSeen);
     assert.equal(await number('pendingAlerts'), status.loop.pendingAlerts);
+    assert.equal(await number('serverErrors'), status.faults.serverErrors);
     assert.equal(await field('state'), 'waiting');
     assert.ok(status.loop.totals.ingested > 0, 'rows were ingested');
     assert.equal(
       await page.locator('[data-table="recentWindows"] tbody tr').count(),
       status.recentWindows.length,
+    );
+    // The latency tile shows the last measured window's p95 per stage, down to handed → queryable.
+    const measured = status.recentWindows.filter((w) => Object.keys(w.lastRun?.latency ?? {}).length > 0);
+    assert.ok(
+      measured.some((w) => w.lastRun!.latency!.handedToQueryable),
+      'a recent window measured handed → queryable',
+    );
+    const latency = measured[measured.length - 1].lastRun!.latency!;
+    const shown = (stage: string) => {
+      const v = latency[stage]?.p95;
+      return v === undefined ? '\u2014' : v < 10 ? v.toFixed(1) : Math.round(v).toLocaleString('en-US');
+    };
+    assert.equal(
+      await field('latency'),
+      `created\u2192blob ${shown('creationToContentCreated')} \u2192listed ${shown('contentCreatedToListed')} ` +
+        `\u2192fetched ${shown('listedToFetched')} \u2192handed ${shown('fetchedToHanded')} ` +
+        `\u2192queryable ${shown('handedToQueryable')}`,
     );
     mkdirSync(join(SCREENSHOT, '..'), { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
