@@ -116,13 +116,13 @@ function planTenants(
   });
 }
 
-function buildTenant(plan: TenantPlan, clock: Clock, tenantCount: number): TenantRuntime {
+function buildTenant(plan: TenantPlan, clock: Clock, tenantCount: number, epochHour: number): TenantRuntime {
   let faults = plan.faults;
   const info = plan.info;
   const generated = plan.replayDir
     ? undefined
     : new GeneratedTenant(
-        tenantIdentity(info.seed, info.tenantId),
+        tenantIdentity(info.seed, info.tenantId, epochHour),
         plan.profile,
         faults,
         Math.floor(400_000 / tenantCount),
@@ -178,7 +178,10 @@ export async function startO365Sim(options: SimOptions = {}): Promise<RunningSim
   const plans = planTenants(options, { tenantId: firstTenantId, clientId, clientSecret, seed }, clock.now());
   const cert = options.cert ?? ensureLocalCertificate();
 
-  const tenants = plans.map((p) => buildTenant(p, clock, plans.length));
+  const epochMs = options.epochMs ?? 0;
+  if (!Number.isFinite(epochMs))
+    throw new Error(`O365 simulator: epochMs must be a time in ms, got ${epochMs}`);
+  const tenants = plans.map((p) => buildTenant(p, clock, plans.length, Math.floor(epochMs / 3_600_000)));
   const global = new CounterBook();
   const counterSnapshot = (): SimCounters => {
     const budget = mergeBudgets(

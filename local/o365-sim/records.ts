@@ -68,12 +68,15 @@ export interface TenantIdentity {
   tenantId: string;
   domain: string;
   userReportedPolicyId: string;
+  /** Content is drawn per hour counted from this hour (hours since the Unix epoch); see SimOptions.epochMs. */
+  epochHour: number;
 }
 
-export function tenantIdentity(seed: number, tenantId: string): TenantIdentity {
+export function tenantIdentity(seed: number, tenantId: string, epochHour = 0): TenantIdentity {
   return {
     seed,
     tenantId,
+    epochHour,
     domain: `tenant${seed}.onmicrosoft.com`,
     userReportedPolicyId: rngFor(seed, 'policy', 'user-reported').guid(),
   };
@@ -159,18 +162,23 @@ const VERDICTS = [
 ];
 const VERDICT_WEIGHTS = [25, 20, 28, 9, 6, 6, 4, 2];
 
-/** The lifecycle of alert `index` born in hour `birthHour` (hours since the epoch). */
+/** The hour an hour's draws are keyed by: hours since the identity's epoch hour. */
+export function drawHour(identity: TenantIdentity, hour: number): number {
+  return hour - identity.epochHour;
+}
+
+/** The lifecycle of alert `index` born in hour `birthHour` (hours since the Unix epoch). */
 export function phishLifecycle(
   identity: TenantIdentity,
   timing: LifecycleTiming,
   birthHour: number,
   index: number,
 ): PhishLifecycle {
-  const rng = rngFor(identity.seed, 'phish', birthHour, index);
+  const rng = rngFor(identity.seed, 'phish', drawHour(identity, birthHour), index);
   const bornAt = birthHour * 3_600_000 + Math.floor(rng.next() * 3_600_000);
   const user = `${rng.pick(USERS)}@${identity.domain}`;
   const lifecycle: PhishLifecycle = {
-    key: `p${birthHour}.${index}`,
+    key: `p${drawHour(identity, birthHour)}.${index}`,
     alertId: rng.guid(),
     bornAt,
     user,
@@ -180,7 +188,7 @@ export function phishLifecycle(
     submissionId: rng.guid(),
     alertEntityAt: bornAt + rng.int(1, 30) * 1000,
     alertUpdatedAt: 0,
-    kind: lifecycleKind(identity.seed, timing.lifecycleMix, birthHour, index),
+    kind: lifecycleKind(identity.seed, timing.lifecycleMix, drawHour(identity, birthHour), index),
   };
   // Drawn for every kind, so a standard lifecycle's draws do not depend on the mix.
   const investigated = !rng.chance(timing.uninvestigatedShare) || lifecycle.kind !== 'standard';
@@ -206,7 +214,7 @@ export function phishLifecycle(
       steps.push({ at: verdictAt + rng.int(20, 180) * MINUTE, status: 'Remediated' });
     }
   } else {
-    const kindRng = rngFor(identity.seed, 'lifecycle-steps', birthHour, index);
+    const kindRng = rngFor(identity.seed, 'lifecycle-steps', drawHour(identity, birthHour), index);
     const endAt = verdictAt + kindRng.int(20, 180) * MINUTE;
     steps.push({ at: verdictAt, status: 'Pending Action' });
     if (lifecycle.kind === 'terminatedAfterPending') {
@@ -561,7 +569,7 @@ export function noiseRecord(
   hour: number,
   index: number,
 ): AuditRecord {
-  const rng = rngFor(identity.seed, 'noise-record', hour, index);
+  const rng = rngFor(identity.seed, 'noise-record', drawHour(identity, hour), index);
   const user = `${rng.pick(USERS)}@${identity.domain}`;
   if (kind === 'otherAlert') {
     const alert = rng.pick(OTHER_ALERTS);

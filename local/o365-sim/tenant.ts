@@ -9,6 +9,8 @@
 import { type ContentBlob, type ContentRef, type ContentSource, LruCache } from './content-source';
 import {
   type AuditRecord,
+  drawHour,
+  LIFECYCLE_TAIL_MINUTES,
   lifecycleEvents,
   lifecycleRecord,
   type NoiseKind,
@@ -18,7 +20,6 @@ import {
   type TenantIdentity,
 } from './records';
 import { POISON_RATE_KEYS, recoveryTime } from './faults';
-import { LIFECYCLE_TAIL_MINUTES } from './records';
 import { draw, rngFor } from './random';
 import type { FaultConfig, PoisonKind, TenantProfile } from './types';
 
@@ -192,7 +193,7 @@ export class GeneratedTenant implements ContentSource {
     if (!planned || planned.ref.contentId !== contentId) return undefined;
     const records = planned.events.map((e) => this.materialise(e, parsed.hour));
     // Records inside a blob are not ordered (reference: "records inside a blob are not ordered").
-    const rng = rngFor(this.identity.seed, 'shuffle', contentId);
+    const rng = rngFor(this.identity.seed, 'shuffle', drawHour(this.identity, parsed.hour), parsed.index);
     for (let i = records.length - 1; i > 0; i--) {
       const j = Math.floor(rng.next() * (i + 1));
       [records[i], records[j]] = [records[j] as AuditRecord, records[i] as AuditRecord];
@@ -256,7 +257,7 @@ export class GeneratedTenant implements ContentSource {
   private poisonOf(contentId: string, hour: number, index: number): PoisonKind | undefined {
     const f = this.faults;
     for (const [kind, , ids] of POISON_RATE_KEYS) if (f[ids].includes(contentId)) return kind;
-    let u = draw(this.identity.seed, 'poison', hour, index);
+    let u = draw(this.identity.seed, 'poison', drawHour(this.identity, hour), index);
     for (const [kind, rate] of POISON_RATE_KEYS) {
       if (u < f[rate]) return kind;
       u -= f[rate];
@@ -271,7 +272,7 @@ export class GeneratedTenant implements ContentSource {
     let list: PhishLifecycle[] = [];
     if (hour * HOUR >= p.contentStartMs) {
       const mean = (p.recordsPerHour * p.userReportedShare) / RECORDS_PER_LIFECYCLE;
-      const rng = rngFor(this.identity.seed, 'births', hour);
+      const rng = rngFor(this.identity.seed, 'births', drawHour(this.identity, hour));
       const count = Math.floor(mean) + (rng.chance(mean - Math.floor(mean)) ? 1 : 0);
       list = Array.from({ length: count }, (_, k) => phishLifecycle(this.identity, p, hour, k));
     }
@@ -313,7 +314,7 @@ export class GeneratedTenant implements ContentSource {
         }
       });
     }
-    const rng = rngFor(this.identity.seed, 'noise', hour);
+    const rng = rngFor(this.identity.seed, 'noise', drawHour(this.identity, hour));
     const phishShare = Math.min(1, p.userReportedShare);
     const noiseCount = Math.max(
       0,
@@ -338,20 +339,21 @@ export class GeneratedTenant implements ContentSource {
   private cutIntoBlobs(hour: number, events: PlannedEvent[]): PlannedBlob[] {
     const f = this.faults;
     const seed = this.identity.seed;
+    const key = drawHour(this.identity, hour);
     const size = Math.max(1, this.profile.recordsPerBlob);
     const owns: PlannedEvent[][] = [];
     for (let i = 0; i * size < events.length; i++) owns.push(events.slice(i * size, (i + 1) * size));
     return owns.map((own, i) => {
       const last = own[own.length - 1] as PlannedEvent;
       const contentCreated = last.at + this.profile.availabilityDelayMinutes * MINUTE + i;
-      const late = f.lateListingRate > 0 && draw(seed, 'late', hour, i) < f.lateListingRate;
-      const relist = f.duplicateListingRate > 0 && draw(seed, 'relist', hour, i) < f.duplicateListingRate;
+      const late = f.lateListingRate > 0 && draw(seed, 'late', key, i) < f.lateListingRate;
+      const relist = f.duplicateListingRate > 0 && draw(seed, 'relist', key, i) < f.duplicateListingRate;
       // A record may also appear in the next blob of the hour (copies come from the previous blob's own records,
       // so no record is in more than two blobs).
       const previous = i > 0 ? (owns[i - 1] as PlannedEvent[]) : [];
       const copied =
         f.duplicateRecordRate > 0
-          ? previous.filter((_, j) => draw(seed, 'dup', hour, i - 1, j) < f.duplicateRecordRate)
+          ? previous.filter((_, j) => draw(seed, 'dup', key, i - 1, j) < f.duplicateRecordRate)
           : [];
       const contentId = generatedContentId(contentCreated, hour, i);
       const poison = this.poisonOf(contentId, hour, i);
@@ -372,7 +374,7 @@ export class GeneratedTenant implements ContentSource {
         malformed:
           poison === undefined &&
           f.malformedBlobRate > 0 &&
-          draw(seed, 'malformed', hour, i) < f.malformedBlobRate,
+          draw(seed, 'malformed', key, i) < f.malformedBlobRate,
       };
     });
   }

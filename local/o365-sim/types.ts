@@ -175,6 +175,12 @@ export interface SimOptions {
   clock?: Clock;
   /** Default 1. */
   seed?: number;
+  /**
+   * Generated content is drawn per hour, counted from the hour of this instant (ms). Default 0: absolute hours, so a
+   * restarted simulator serves the same history. Tests give their start time, so every run sees the same content
+   * whatever hour of the day it runs at.
+   */
+  epochMs?: number;
   /** Default: env O365_TENANT_ID / O365_CLIENT_ID / O365_CLIENT_SECRET, else the documented demo values. */
   tenantId?: string;
   clientId?: string;

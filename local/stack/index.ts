@@ -46,6 +46,8 @@ export interface StackPorts {
 
 export interface StackSimOptions {
   seed?: number;
+  /** See SimOptions.epochMs (tests pass their start time). */
+  epochMs?: number;
   tenant?: Partial<TenantProfile>;
   faults?: Partial<FaultConfig>;
   pageSize?: number;
@@ -166,6 +168,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
         port: ports.o365 ?? envPort(env, 'LOCAL_O365_PORT', 8443),
         clock,
         seed: options.sim?.seed,
+        epochMs: options.sim?.epochMs,
         tenant: options.sim?.tenant,
         faults: options.sim?.faults,
         pageSize: options.sim?.pageSize,

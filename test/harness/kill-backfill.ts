@@ -83,6 +83,7 @@ export async function runKillBackfill(s: KillScenario): Promise<KillOutcome> {
       port: 0,
       clock,
       seed: s.seed,
+      epochMs: t0,
       tenant: { recordsPerHour: s.recordsPerHour, recordsPerBlob: s.recordsPerBlob },
       // Real latency, so a window lasts long enough to be interrupted anywhere in it.
       faults: { latencyMs: { min: 5, max: 25 } },

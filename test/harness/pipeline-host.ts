@@ -79,7 +79,8 @@ export async function startPipelineHost(options: {
       clock,
       timeSkipping: false,
       ports: { host: 0, rpc: 0, o365: 0, kusto: 0, azurite: [0, 0, 0] },
-      sim: options.sim,
+      // The simulated content depends only on the seed and t0, not on the hour the test runs at.
+      sim: { epochMs: t0, ...options.sim },
       settings: {
         KUSTO_INGESTION_MODE: 'streaming',
         PIPELINE_WINDOW_MINUTES: '60',

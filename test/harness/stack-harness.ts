@@ -90,7 +90,8 @@ export async function startE2eStack(options: E2eOptions): Promise<E2eStack> {
       clock,
       timeSkipping: options.untilMs !== undefined ? { until: options.untilMs } : false,
       ports: { host: 0, rpc: 0, o365: 0, kusto: 0, azurite: [0, 0, 0] },
-      sim: options.sim,
+      // The simulated content depends only on the seed and t0, not on the hour the test runs at.
+      sim: { epochMs: options.t0, ...options.sim },
       env: {},
       settings: { ...BASE_SETTINGS, ...(options.settings ?? {}) },
       startFrom: options.startFrom,
