@@ -25,7 +25,7 @@ describe('a failed window retried after late content appeared', () => {
     p = await startPipelineHost({
       t0,
       sim: {
-        seed: 5,
+        seed: 6,
         tenant: { recordsPerHour: 240, recordsPerBlob: 20, userReportedShare: 0.4, contentStartMs: origin },
         faults: { lateListingRate: 0.5, lateListingMinutes: LATE_MINUTES },
       },
