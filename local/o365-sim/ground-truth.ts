@@ -231,7 +231,8 @@ export function computeGroundTruth(
   const windowEnd = (t: number): number => origin + (Math.floor((t - origin) / windowMs) + 1) * windowMs;
   const excluded = new Set(options.excludeContentIds ?? []);
 
-  const refs = source.blobsListedIn(fromMs, toMs);
+  const listedBy = options.listedBy ?? Number.POSITIVE_INFINITY;
+  const refs = source.blobsListedIn(fromMs, toMs).filter((ref) => ref.listableAt <= listedBy);
   const blobs: TruthBlob[] = [];
   const malformedContentIds: string[] = [];
   const expiredContentIds: string[] = [];

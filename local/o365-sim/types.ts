@@ -304,6 +304,11 @@ export interface GroundTruthOptions {
   tenantId?: string;
   /** Blobs to treat as never obtained (e.g. the contentIds of the pipeline's data-loss list). */
   excludeContentIds?: string[];
+  /**
+   * Only blobs listable by this instant (ms) are in the range: give the time of the consumer's last listing, so a
+   * late-listed blob it could not see yet is left out (of the selection and of every count). Default: all of them.
+   */
+  listedBy?: number;
   /** Recovering blobs count as obtained ('recovered', default, when they recover before expiry) or lost. */
   recovering?: 'recovered' | 'lost';
   /** The pipeline's window length (default 60) and origin (ms, default 0 = aligned to the epoch), for release. */

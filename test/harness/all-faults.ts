@@ -18,7 +18,24 @@ export interface AllFaultsOutcome {
   status: StatusBody;
   origin: number;
   end: number;
+  /**
+   * When the loop last listed (the run of the window ending at the checkpoint; the virtual clock stands still during
+   * a run): late-listed blobs listable only after it were not seen yet (ground truth's `listedBy`).
+   */
+  listedAt: number;
   ids: string[];
+}
+
+interface RecentWindows {
+  recentWindows: { windowEnd: string; status: string; lastRun?: { at: string } }[];
+}
+
+function lastListingAt(status: StatusBody, end: number): number {
+  const last = (status as unknown as RecentWindows).recentWindows.find(
+    (w) => Date.parse(w.windowEnd) === end && w.status === 'done',
+  );
+  if (!last?.lastRun) throw new Error(`no done window ends at the checkpoint ${new Date(end).toISOString()}`);
+  return Date.parse(last.lastRun.at);
 }
 
 export function allFaults(scale = 1, budgetPerMinute = 400, retryAfterShare = 0.5): Partial<FaultConfig> {
@@ -80,7 +97,7 @@ export async function runAllFaults(options: {
     await runUntil(stack, until, options.timeoutMs);
     const status = await stack.status();
     const end = Date.parse(status.checkpoint!.nextStart);
-    return { stack, status, origin, end, ids: await stack.ids() };
+    return { stack, status, origin, end, listedAt: lastListingAt(status, end), ids: await stack.ids() };
   } catch (error) {
     await stack.dispose();
     throw error;

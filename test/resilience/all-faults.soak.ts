@@ -21,7 +21,7 @@ describe('soak: every fault at once, two simulated days, doubled rates', { timeo
   });
 
   it('ingests exactly the ground truth, each record once', () => {
-    const truth = out.stack.sim!.groundTruth(out.origin, out.end);
+    const truth = out.stack.sim!.groundTruth(out.origin, out.end, { listedBy: out.listedAt });
     assert.deepEqual(duplicates(out.ids), []);
     assert.deepEqual(out.ids, truth.ids);
     const totals = out.status.checkpoint!.totals;

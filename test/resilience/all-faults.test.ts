@@ -31,7 +31,7 @@ describe('every fault at once, twelve simulated hours', { timeout: 120_000 }, ()
   });
 
   it('ingests exactly the ground truth, each record once', () => {
-    const truth = out.stack.sim!.groundTruth(out.origin, out.end);
+    const truth = out.stack.sim!.groundTruth(out.origin, out.end, { listedBy: out.listedAt });
     assert.deepEqual(duplicates(out.ids), []);
     assert.ok(truth.ids.length > 20, `the range selects something (${truth.ids.length})`);
     assert.deepEqual(out.ids, truth.ids);
@@ -51,7 +51,7 @@ describe('every fault at once, twelve simulated hours', { timeout: 120_000 }, ()
     const dropped = (faults.byErrorCode.NetworkError ?? 0) + (faults.byErrorCode.Timeout ?? 0);
     assert.ok(dropped >= f.timeout, `dropped connections counted: ${JSON.stringify(faults.byErrorCode)}`);
     const totals = out.status.checkpoint!.totals;
-    const truth = out.stack.sim!.groundTruth(out.origin, out.end);
+    const truth = out.stack.sim!.groundTruth(out.origin, out.end, { listedBy: out.listedAt });
     assert.equal(
       totals.malformedBlobs,
       truth.malformedContentIds.length,

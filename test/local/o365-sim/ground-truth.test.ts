@@ -185,6 +185,24 @@ describe('o365-sim ground truth', () => {
     }
   });
 
+  it('with listedBy, leaves out the late-listed blobs a listing at that time does not serve', async () => {
+    const late = await startHarness(
+      { seed: 11, tenant: { recordsPerHour: 300 }, faults: { lateListingRate: 0.5, lateListingMinutes: 30 } },
+      TO,
+    );
+    try {
+      await late.start();
+      const listed = new Set((await late.listAll(windowQuery(FROM, TO))).entries.map((e) => e.contentId));
+      const all = late.sim.groundTruth(FROM, TO);
+      const seen = late.sim.groundTruth(FROM, TO, { listedBy: TO });
+      assert.ok(all.contentBlobs > listed.size, 'some blobs of the range are not listable yet');
+      assert.equal(seen.contentBlobs, listed.size);
+      assert.ok(seen.ids.every((id) => all.ids.includes(id)) && seen.ids.length < all.ids.length);
+    } finally {
+      await late.close();
+    }
+  });
+
   it('reports expired content by the clock, counts duplicate records once; malformed blobs leave the selection', async () => {
     h.clock.advanceTo(FROM + 7 * DAY + 6 * HOUR);
     const later = h.sim.groundTruth(FROM, TO);
