@@ -10,11 +10,13 @@ import { startAzurite } from '../../local/azurite';
 import { VirtualClock } from '../../local/clock';
 import { startKustoLocal } from '../../local/kusto';
 import { startO365Sim, type GroundTruth } from '../../local/o365-sim';
+import { Rng } from '../../local/o365-sim/random';
 import { appSettings } from '../../local/stack';
 import { KustoSink, applyKustoSetup } from '../../src/kusto';
 import { cliKustoSettings } from '../../src/kusto/cli-settings';
 import { callHost, killHard, spawnChildHost, stopGently, type ChildHost } from './app-host-process';
 import { HOUR, TABLE } from './resilience-stack';
+import { BASE_SETTINGS } from './stack-harness';
 
 const KEY = 'resilience-kill-key';
 
@@ -38,18 +40,6 @@ export interface KillOutcome {
   truth: GroundTruth;
 }
 
-/** mulberry32: a tiny seeded PRNG, so kill moments are random but replayable. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 async function until(
   condition: () => boolean | Promise<boolean>,
   what: string,
@@ -62,7 +52,9 @@ async function until(
 }
 
 export async function runKillBackfill(s: KillScenario): Promise<KillOutcome> {
-  const random = prng(s.seed);
+  // Seeded, so kill moments are random but replayable.
+  const rng = new Rng(s.seed);
+  const random = (): number => rng.next();
   const deadline = Date.now() + s.timeoutMs;
   const stateDir = mkdtempSync(join(tmpdir(), 'o365-resilience-kill-'));
   const t0 = Math.floor(Date.now() / HOUR) * HOUR;
@@ -95,10 +87,7 @@ export async function runKillBackfill(s: KillScenario): Promise<KillOutcome> {
         {},
         { o365: sim, kustoUrl: kusto.url, storageConnectionString: azurite.connectionString },
       ),
-      PIPELINE_WINDOW_MINUTES: '60',
-      PIPELINE_SETTLE_MINUTES: '5',
-      PIPELINE_RELIST_OVERLAP_MINUTES: '120',
-      KUSTO_INGESTION_MODE: 'streaming',
+      ...BASE_SETTINGS,
     };
     const sink = new KustoSink({
       clusterUrl: kusto.url,

@@ -9,23 +9,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { VirtualClock } from '../../local/clock';
 import { callApp, startStack, type RunningStack, type StackSimOptions } from '../../local/stack';
-import type { Checkpoint, LedgerEntry } from '../../src/pipeline/model';
-import type { LoopStatus } from '../../src/pipeline/status';
+import type { LedgerEntry } from '../../src/pipeline/model';
 import { ArchiveStore } from '../../src/archive';
 import { loadConfig } from '../../src/config';
 import { KustoSink } from '../../src/kusto';
+import type { PipelineStatus } from './status-body';
 
 export const MINUTE = 60_000;
 export const HOUR = 60 * MINUTE;
 
 /** The fields of GET /api/pipeline/status these tests read. */
-export interface StatusBody {
-  runtimeStatus: string;
-  loop: LoopStatus | null;
-  checkpoint: Checkpoint | null;
-  lagMinutes: number | null;
-  faults: { requests: number; throttled: number; byErrorCode: Record<string, number> } | null;
-}
+export type StatusBody = PipelineStatus;
 
 /** A ledger entry as GET /api/pipeline/windows shows it (content ids replaced by their count). */
 export type WindowView = Omit<LedgerEntry, 'contentIds'> & { blobs: number };
