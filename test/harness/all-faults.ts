@@ -6,6 +6,7 @@
  */
 import type { FaultConfig } from '../../local/o365-sim';
 import {
+  currentHour,
   HOUR,
   runUntil,
   startResilienceStack,
@@ -58,7 +59,7 @@ export async function runAllFaults(options: {
   extraFaults?: Partial<FaultConfig>;
   settings?: Record<string, string>;
 }): Promise<AllFaultsOutcome> {
-  const t0 = Math.floor(Date.now() / HOUR) * HOUR;
+  const t0 = currentHour();
   const origin = t0 - 2 * HOUR;
   const until = t0 + options.hours * HOUR;
   const stack = await startResilienceStack({

@@ -16,7 +16,7 @@ import { KustoSink, applyKustoSetup } from '../../src/kusto';
 import { cliKustoSettings } from '../../src/kusto/cli-settings';
 import { callHost, killHard, spawnChildHost, stopGently, type ChildHost } from './app-host-process';
 import { HOUR, TABLE } from './resilience-stack';
-import { BASE_SETTINGS } from './stack-harness';
+import { BASE_SETTINGS, currentHour } from './stack-harness';
 
 const KEY = 'resilience-kill-key';
 
@@ -57,7 +57,7 @@ export async function runKillBackfill(s: KillScenario): Promise<KillOutcome> {
   const random = (): number => rng.next();
   const deadline = Date.now() + s.timeoutMs;
   const stateDir = mkdtempSync(join(tmpdir(), 'o365-resilience-kill-'));
-  const t0 = Math.floor(Date.now() / HOUR) * HOUR;
+  const t0 = currentHour();
   const from = t0 - (s.hours + 2) * HOUR;
   const to = t0 - 2 * HOUR;
   const clock = new VirtualClock(t0);
