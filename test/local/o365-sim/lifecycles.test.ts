@@ -9,9 +9,8 @@ import {
   USER_REPORTED_ALERT_NAME,
 } from '../../../local/o365-sim';
 import { listAll, tenantClient } from './tenant-client';
+import { HOUR, T0 } from '../../harness/sim-client';
 
-const T0 = Date.parse('2026-06-10T12:00:00Z');
-const HOUR = 3_600_000;
 const FROM = T0 - 24 * HOUR;
 type Rec = Record<string, unknown>;
 interface Served {

@@ -8,9 +8,8 @@ import {
   USER_REPORTED_ALERT_NAME,
 } from '../../../local/o365-sim';
 import { call, listAll, type TenantClient, tenantClient, tokenIn } from './tenant-client';
+import { HOUR, T0 } from '../../harness/sim-client';
 
-const T0 = Date.parse('2026-06-10T12:00:00Z');
-const HOUR = 3_600_000;
 const A = 'aaaaaaaa-0000-4000-8000-00000000000a';
 const B = 'bbbbbbbb-0000-4000-8000-00000000000b';
 const C = 'cccccccc-0000-4000-8000-00000000000c';
