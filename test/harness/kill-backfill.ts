@@ -6,17 +6,20 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startAzurite } from '../../local/azurite';
 import { VirtualClock } from '../../local/clock';
-import { startKustoLocal } from '../../local/kusto';
-import { startO365Sim, type GroundTruth } from '../../local/o365-sim';
+import type { GroundTruth } from '../../local/o365-sim';
 import { Rng } from '../../local/o365-sim/random';
-import { appSettings } from '../../local/stack';
-import { KustoSink, applyKustoSetup } from '../../src/kusto';
-import { cliKustoSettings } from '../../src/kusto/cli-settings';
-import { callHost, killHard, spawnChildHost, stopGently, type ChildHost } from './app-host-process';
-import { HOUR, TABLE } from './resilience-stack';
-import { BASE_SETTINGS, currentHour } from './stack-harness';
+import {
+  callHost,
+  killHard,
+  spawnChildHost,
+  startStandIns,
+  stopGently,
+  waitUntil,
+  type ChildHost,
+  type StandIns,
+} from './app-host-process';
+import { currentHour, HOUR, TABLE } from './stack-harness';
 
 const KEY = 'resilience-kill-key';
 
@@ -40,17 +43,6 @@ export interface KillOutcome {
   truth: GroundTruth;
 }
 
-async function until(
-  condition: () => boolean | Promise<boolean>,
-  what: string,
-  deadline: number,
-): Promise<void> {
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 2));
-  }
-}
-
 export async function runKillBackfill(s: KillScenario): Promise<KillOutcome> {
   // Seeded, so kill moments are random but replayable.
   const rng = new Rng(s.seed);
@@ -61,44 +53,16 @@ export async function runKillBackfill(s: KillScenario): Promise<KillOutcome> {
   const from = t0 - (s.hours + 2) * HOUR;
   const to = t0 - 2 * HOUR;
   const clock = new VirtualClock(t0);
-  const closers: (() => Promise<unknown>)[] = [];
+  let standIns: StandIns | undefined;
   let host: ChildHost | undefined;
   try {
-    const azurite = await startAzurite({
-      location: join(stateDir, 'azurite'),
-      blobPort: 0,
-      queuePort: 0,
-      tablePort: 0,
-    });
-    closers.push(() => azurite.close());
-    const sim = await startO365Sim({
-      port: 0,
-      clock,
+    standIns = await startStandIns(stateDir, clock, {
       seed: s.seed,
       tenant: { recordsPerHour: s.recordsPerHour, recordsPerBlob: s.recordsPerBlob },
       // Real latency, so a window lasts long enough to be interrupted anywhere in it.
       faults: { latencyMs: { min: 5, max: 25 } },
     });
-    closers.push(() => sim.close());
-    const kusto = await startKustoLocal({ port: 0, stateDir: join(stateDir, 'kusto'), clock });
-    closers.push(() => kusto.close());
-    const env: Record<string, string> = {
-      ...appSettings(
-        {},
-        { o365: sim, kustoUrl: kusto.url, storageConnectionString: azurite.connectionString },
-      ),
-      ...BASE_SETTINGS,
-    };
-    const sink = new KustoSink({
-      clusterUrl: kusto.url,
-      ingestUrl: kusto.url,
-      database: env.KUSTO_DATABASE,
-      table: TABLE,
-      ingestionMode: 'streaming',
-    });
-    closers.unshift(() => sink.close());
-    // As the deployer's setup would (the app only verifies its Kusto objects).
-    await applyKustoSetup(cliKustoSettings(env));
+    const { sim, env, sink } = standIns;
     const hostState = join(stateDir, 'host');
     const fetches = (): number => sim.counters().requests.content;
 
@@ -129,7 +93,7 @@ export async function runKillBackfill(s: KillScenario): Promise<KillOutcome> {
       const step = Math.max(1, Math.round((blobsInRange / (s.kills + 1)) * (0.3 + 0.7 * random())));
       const target = fetches() + step;
       let done = false;
-      await until(
+      await waitUntil(
         async () => fetches() >= target || (done = (await instanceStatus()) === 'Completed'),
         `content fetch ${target}`,
         deadline,
@@ -143,7 +107,7 @@ export async function runKillBackfill(s: KillScenario): Promise<KillOutcome> {
       host = await spawnChildHost(hostState, t0, env, KEY);
     }
     let runtimeStatus = '';
-    await until(
+    await waitUntil(
       async () => ['Completed', 'Failed', 'Terminated'].includes((runtimeStatus = await instanceStatus())),
       'the backfill to finish',
       deadline,
@@ -152,7 +116,7 @@ export async function runKillBackfill(s: KillScenario): Promise<KillOutcome> {
     return { killedAtFetch, killDelaysMs, runtimeStatus, ids, truth: sim.groundTruth(from, to) };
   } finally {
     if (host) await stopGently(host);
-    for (const close of closers) await close().catch(() => undefined);
+    await standIns?.close();
     rmSync(stateDir, { recursive: true, force: true });
   }
 }

@@ -9,16 +9,19 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startAzurite, type RunningAzurite } from '../../../local/azurite';
 import { VirtualClock } from '../../../local/clock';
-import { startKustoLocal, type RunningKustoLocal } from '../../../local/kusto';
-import { startO365Sim, type RunningSim } from '../../../local/o365-sim';
-import { appSettings } from '../../../local/stack';
-import { KustoSink, applyKustoSetup } from '../../../src/kusto';
-import { cliKustoSettings } from '../../../src/kusto/cli-settings';
-import { callHost, killHard, spawnChildHost, type ChildHost } from '../../harness/app-host-process';
+import type { RunningSim } from '../../../local/o365-sim';
 import {
-  BASE_SETTINGS,
+  callHost,
+  killHard,
+  spawnChildHost,
+  startStandIns,
+  stopGently,
+  waitUntil,
+  type ChildHost,
+  type StandIns,
+} from '../../harness/app-host-process';
+import {
   currentHour,
   duplicates,
   HOUR,
@@ -34,27 +37,17 @@ const spawnHost = (stateDir: string, t0: number, env: Record<string, string>): P
 const call = (host: ChildHost, method: string, path: string, body?: unknown) =>
   callHost(host, KEY, method, path, body);
 
-async function until(
-  condition: () => boolean | Promise<boolean>,
-  what: string,
-  timeoutMs = 60_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 2));
-  }
-}
+/** Waits up to a minute for `condition`. */
+const until = (condition: () => boolean | Promise<boolean>, what: string): Promise<void> =>
+  waitUntil(condition, what, Date.now() + 60_000);
 
 describe('host SIGKILLed in the middle of windows and restarted', () => {
   const stateDir = mkdtempSync(join(tmpdir(), 'o365-e2e-crash-'));
   let t0: number;
   let origin: number;
-  let azurite: RunningAzurite;
+  let standIns: StandIns | undefined;
   let sim: RunningSim;
-  let kusto: RunningKustoLocal;
   let host: ChildHost | undefined;
-  let sink: KustoSink;
   let status: PipelineStatus;
   let rows: { Id: string }[];
   const kills: number[] = [];
@@ -63,37 +56,14 @@ describe('host SIGKILLed in the middle of windows and restarted', () => {
     t0 = currentHour();
     origin = t0 - 10 * HOUR;
     const clock = new VirtualClock(t0);
-    azurite = await startAzurite({
-      location: join(stateDir, 'azurite'),
-      blobPort: 0,
-      queuePort: 0,
-      tablePort: 0,
-    });
-    sim = await startO365Sim({
-      port: 0,
-      clock,
+    standIns = await startStandIns(stateDir, clock, {
       seed: 21,
       tenant: { ...SMALL_TENANT, contentStartMs: origin },
       // Real latency so a window lasts long enough to be interrupted.
       faults: { latencyMs: { min: 15, max: 30 } },
     });
-    kusto = await startKustoLocal({ port: 0, stateDir: join(stateDir, 'kusto'), clock });
-    const env = {
-      ...appSettings(
-        {},
-        { o365: sim, kustoUrl: kusto.url, storageConnectionString: azurite.connectionString },
-      ),
-      ...BASE_SETTINGS,
-    };
-    sink = new KustoSink({
-      clusterUrl: kusto.url,
-      ingestUrl: kusto.url,
-      database: env.KUSTO_DATABASE!,
-      table: TABLE,
-      ingestionMode: 'streaming',
-    });
-    // As the deployer's setup would (the app only verifies its Kusto objects).
-    await applyKustoSetup(cliKustoSettings(env));
+    const { env, sink } = standIns;
+    sim = standIns.sim;
     const hostState = join(stateDir, 'host');
     const fetches = (): number => sim.counters().requests.content;
 
@@ -127,16 +97,8 @@ describe('host SIGKILLed in the middle of windows and restarted', () => {
   });
 
   after(async () => {
-    if (host) {
-      host.proc.kill('SIGTERM');
-      const grace = setTimeout(() => host?.proc.kill('SIGKILL'), 5000);
-      await host.exited;
-      clearTimeout(grace);
-    }
-    await sink?.close().catch(() => undefined);
-    await kusto?.close();
-    await sim?.close();
-    await azurite?.close();
+    if (host) await stopGently(host);
+    await standIns?.close();
     rmSync(stateDir, { recursive: true, force: true });
   });
 
