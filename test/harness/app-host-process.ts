@@ -113,6 +113,47 @@ export function callHost(
   return callApp(host.baseUrl, key, method, path, body);
 }
 
+/**
+ * The app's host as a child process that a test kills like a crashed worker and starts again on the same state (as
+ * the platform restarts one); calls go to the process currently running, with the function key `key`.
+ */
+export interface RestartableHost {
+  /** Starts a process on the host's state: the first one, or the next after a kill. */
+  start(): Promise<void>;
+  /** SIGKILLs the running process: nothing is flushed or closed. */
+  kill(): Promise<void>;
+  call(method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }>;
+  /** Stops the running process, if any, with SIGTERM (SIGKILL after a grace period). */
+  stop(): Promise<void>;
+}
+
+export function restartableHost(
+  stateDir: string,
+  t0: number,
+  env: Record<string, string>,
+  key: string,
+): RestartableHost {
+  let current: ChildHost | undefined;
+  const running = (): ChildHost => {
+    if (!current) throw new Error('the host is not running');
+    return current;
+  };
+  return {
+    async start() {
+      current = await spawnChildHost(stateDir, t0, env, key);
+    },
+    async kill() {
+      await killHard(running());
+      current = undefined;
+    },
+    call: (method, path, body) => callHost(running(), key, method, path, body),
+    async stop() {
+      if (current) await stopGently(current);
+      current = undefined;
+    },
+  };
+}
+
 /** The stand-ins a child host talks to, running in the test process so they outlive every kill of the host. */
 export interface StandIns {
   azurite: RunningAzurite;

@@ -10,13 +10,10 @@ import { VirtualClock } from '../../local/clock';
 import type { GroundTruth } from '../../local/o365-sim';
 import { Rng } from '../../local/o365-sim/random';
 import {
-  callHost,
-  killHard,
-  spawnChildHost,
+  restartableHost,
   startStandIns,
-  stopGently,
   waitUntil,
-  type ChildHost,
+  type RestartableHost,
   type StandIns,
 } from './app-host-process';
 import { currentHour, HOUR, TABLE } from './stack-harness';
@@ -54,7 +51,7 @@ export async function runKillBackfill(s: KillScenario): Promise<KillOutcome> {
   const to = t0 - 2 * HOUR;
   const clock = new VirtualClock(t0);
   let standIns: StandIns | undefined;
-  let host: ChildHost | undefined;
+  let host: RestartableHost | undefined;
   try {
     standIns = await startStandIns(stateDir, clock, {
       seed: s.seed,
@@ -63,11 +60,12 @@ export async function runKillBackfill(s: KillScenario): Promise<KillOutcome> {
       faults: { latencyMs: { min: 5, max: 25 } },
     });
     const { sim, env, sink } = standIns;
-    const hostState = join(stateDir, 'host');
     const fetches = (): number => sim.counters().requests.content;
 
-    host = await spawnChildHost(hostState, t0, env, KEY);
-    const started = await callHost(host, KEY, 'POST', '/api/pipeline/rewind', {
+    const child = restartableHost(join(stateDir, 'host'), t0, env, KEY);
+    host = child;
+    await child.start();
+    const started = await child.call('POST', '/api/pipeline/rewind', {
       from: new Date(from).toISOString(),
       to: new Date(to).toISOString(),
     });
@@ -79,12 +77,7 @@ export async function runKillBackfill(s: KillScenario): Promise<KillOutcome> {
     const killedAtFetch: number[] = [];
     const killDelaysMs: number[] = [];
     const instanceStatus = async (): Promise<string> => {
-      const reply = await callHost(
-        host!,
-        KEY,
-        'GET',
-        `/runtime/webhooks/durabletask/instances/${instanceId}`,
-      );
+      const reply = await child.call('GET', `/runtime/webhooks/durabletask/instances/${instanceId}`);
       return (reply.body as { runtimeStatus?: string } | undefined)?.runtimeStatus ?? `HTTP ${reply.status}`;
     };
     for (let k = 0; k < s.kills; k++) {
@@ -101,10 +94,10 @@ export async function runKillBackfill(s: KillScenario): Promise<KillOutcome> {
       if (done) break;
       const delay = Math.floor(random() * 150);
       await new Promise((r) => setTimeout(r, delay));
-      await killHard(host);
+      await child.kill();
       killedAtFetch.push(fetches());
       killDelaysMs.push(delay);
-      host = await spawnChildHost(hostState, t0, env, KEY);
+      await child.start();
     }
     let runtimeStatus = '';
     await waitUntil(
@@ -115,7 +108,7 @@ export async function runKillBackfill(s: KillScenario): Promise<KillOutcome> {
     const ids = (await sink.query<{ Id: string }>(`${TABLE} | project Id`)).map((r) => r.Id).sort();
     return { killedAtFetch, killDelaysMs, runtimeStatus, ids, truth: sim.groundTruth(from, to) };
   } finally {
-    if (host) await stopGently(host);
+    await host?.stop();
     await standIns?.close();
     rmSync(stateDir, { recursive: true, force: true });
   }

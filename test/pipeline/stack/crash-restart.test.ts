@@ -12,13 +12,10 @@ import { after, before, describe, it } from 'node:test';
 import { VirtualClock } from '../../../local/clock';
 import type { RunningSim } from '../../../local/o365-sim';
 import {
-  callHost,
-  killHard,
-  spawnChildHost,
+  restartableHost,
   startStandIns,
-  stopGently,
   waitUntil,
-  type ChildHost,
+  type RestartableHost,
   type StandIns,
 } from '../../harness/app-host-process';
 import {
@@ -32,11 +29,6 @@ import {
 
 const KEY = 'e2e-crash-restart-key';
 
-const spawnHost = (stateDir: string, t0: number, env: Record<string, string>): Promise<ChildHost> =>
-  spawnChildHost(stateDir, t0, env, KEY);
-const call = (host: ChildHost, method: string, path: string, body?: unknown) =>
-  callHost(host, KEY, method, path, body);
-
 /** Waits up to a minute for `condition`. */
 const until = (condition: () => boolean | Promise<boolean>, what: string): Promise<void> =>
   waitUntil(condition, what, Date.now() + 60_000);
@@ -47,7 +39,7 @@ describe('host SIGKILLed in the middle of windows and restarted', () => {
   let origin: number;
   let standIns: StandIns | undefined;
   let sim: RunningSim;
-  let host: ChildHost | undefined;
+  let host: RestartableHost | undefined;
   let status: PipelineStatus;
   let rows: { Id: string }[];
   const kills: number[] = [];
@@ -64,20 +56,21 @@ describe('host SIGKILLed in the middle of windows and restarted', () => {
     });
     const { env, sink } = standIns;
     sim = standIns.sim;
-    const hostState = join(stateDir, 'host');
     const fetches = (): number => sim.counters().requests.content;
 
-    host = await spawnHost(hostState, t0, env);
-    const started = await call(host, 'POST', '/api/pipeline/start', {
+    const child = restartableHost(join(stateDir, 'host'), t0, env, KEY);
+    host = child;
+    await child.start();
+    const started = await child.call('POST', '/api/pipeline/start', {
       startFrom: new Date(origin).toISOString(),
     });
     assert.equal(started.status, 202, JSON.stringify(started.body));
     // Kill while blobs of a window are being fetched (4 blobs an hour: fetch 6 is inside the second window).
     for (const atFetch of [6, 19]) {
       await until(() => fetches() >= atFetch, `content fetch ${atFetch}`);
-      await killHard(host);
+      await child.kill();
       kills.push(fetches());
-      host = await spawnHost(hostState, t0, env);
+      await child.start();
     }
     // And right after a window's rows landed in the table, before its ledger entry and checkpoint are saved: the
     // restarted window must not ingest them again.
@@ -85,19 +78,19 @@ describe('host SIGKILLed in the middle of windows and restarted', () => {
       (await sink.query<{ n: number }>(`${TABLE} | count | project n = Count`))[0]?.n ?? 0;
     const landed = await rowCount();
     await until(async () => (await rowCount()) > landed, 'the next ingestion');
-    await killHard(host);
+    await child.kill();
     kills.push(fetches());
-    host = await spawnHost(hostState, t0, env);
+    await child.start();
     await until(async () => {
-      const reply = await call(host!, 'GET', '/api/pipeline/status');
+      const reply = await child.call('GET', '/api/pipeline/status');
       return (reply.body as PipelineStatus).loop?.state === 'waiting';
     }, 'the loop to catch up');
-    status = (await call(host, 'GET', '/api/pipeline/status')).body as PipelineStatus;
+    status = (await child.call('GET', '/api/pipeline/status')).body as PipelineStatus;
     rows = await sink.query<{ Id: string }>(`${TABLE} | project Id`);
   });
 
   after(async () => {
-    if (host) await stopGently(host);
+    await host?.stop();
     await standIns?.close();
     rmSync(stateDir, { recursive: true, force: true });
   });
