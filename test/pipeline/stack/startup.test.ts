@@ -3,12 +3,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { spawnHostCli } from '../../harness/app-host-process';
+import { spawnHostCli } from '../../harness/child-host';
 
 /** Starts the app on the local host CLI with `env` and returns how it ended (it must end: start-up fails). */
 function startApp(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
   const state = mkdtempSync(join(tmpdir(), 'o365-startup-'));
-  const proc = spawnHostCli(state, { PATH: process.env.PATH ?? '', ...env });
+  const proc = spawnHostCli(['--app', 'src/index.ts', '--state', state], {
+    PATH: process.env.PATH ?? '',
+    ...env,
+  });
   let output = '';
   proc.stdout.on('data', (c: Buffer) => (output += c.toString()));
   proc.stderr.on('data', (c: Buffer) => (output += c.toString()));
