@@ -11,12 +11,12 @@ import {
   runUntil,
   startResilienceStack,
   type ResilienceStack,
-  type StatusBody,
+  type PipelineStatus,
 } from './resilience-stack';
 
 export interface AllFaultsOutcome {
   stack: ResilienceStack;
-  status: StatusBody;
+  status: PipelineStatus;
   origin: number;
   end: number;
   ids: string[];

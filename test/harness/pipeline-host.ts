@@ -20,8 +20,7 @@ import type { PipelineStatus } from './status-body';
 export const MINUTE = 60_000;
 export { currentHour, HOUR } from './stack-harness';
 
-/** The fields of GET /api/pipeline/status these tests read. */
-export type StatusBody = PipelineStatus;
+export type { PipelineStatus } from './status-body';
 
 /** A ledger entry as GET /api/pipeline/windows shows it (content ids replaced by their count). */
 export type WindowView = Omit<LedgerEntry, 'contentIds'> & { blobs: number };
@@ -39,7 +38,7 @@ export interface PipelineHost {
   call(method: string, path: string, body?: unknown): Promise<Reply>;
   /** POST /api/pipeline/start, with `startFrom` when `startFromMs` is given, asserting it answers 202 Accepted. */
   startLoop(startFromMs?: number): Promise<void>;
-  status(): Promise<StatusBody>;
+  status(): Promise<PipelineStatus>;
   windows(fromMs: number, toMs: number): Promise<WindowView[]>;
   /** Record Ids in the alert table, sorted (duplicates kept, so a test can see them). */
   tableIds(): Promise<string[]>;
@@ -118,7 +117,7 @@ export async function startPipelineHost(options: {
       const reply = await call('GET', '/api/pipeline/status');
       if (reply.status !== 200)
         throw new Error(`status answered ${reply.status}: ${JSON.stringify(reply.body)}`);
-      return reply.body as StatusBody;
+      return reply.body as PipelineStatus;
     },
     async windows(fromMs, toMs) {
       const q = `from=${new Date(fromMs).toISOString()}&to=${new Date(toMs).toISOString()}`;

@@ -2,12 +2,11 @@
  * The resilience suite's view of the shared test stack (test/harness/stack-harness.ts): the same stack, plus the
  * table's Ids (empty before the first ingestion creates the table).
  */
-import type { PipelineStatus } from './status-body';
 import { startE2eStack, type E2eOptions, type E2eStack } from './stack-harness';
 
 export { currentHour, duplicates, HOUR, runUntil, TABLE } from './stack-harness';
 
-export type StatusBody = PipelineStatus;
+export type { PipelineStatus } from './status-body';
 
 export interface ResilienceStack extends E2eStack {
   ids(): Promise<string[]>;

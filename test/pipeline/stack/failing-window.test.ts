@@ -5,13 +5,13 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { HOUR, startPipelineHost, type PipelineHost, type StatusBody } from '../../harness/pipeline-host';
+import { HOUR, startPipelineHost, type PipelineHost, type PipelineStatus } from '../../harness/pipeline-host';
 
 describe('a failing window is retried, reported and never skipped', () => {
   let p: PipelineHost;
   let origin: number;
   let failing: number;
-  let whileBroken: StatusBody;
+  let whileBroken: PipelineStatus;
 
   before(async () => {
     // Busy enough that every hour selects rows, so the broken window really has something to ingest.

@@ -15,7 +15,7 @@ import {
   MINUTE,
   startPipelineHost,
   type PipelineHost,
-  type StatusBody,
+  type PipelineStatus,
   type WindowView,
 } from '../../harness/pipeline-host';
 
@@ -30,7 +30,7 @@ interface ParkedStatus {
   dataLoss: { contentId?: string; reason: string; from?: string; to?: string }[];
 }
 
-type Status = StatusBody & ParkedStatus;
+type Status = PipelineStatus & ParkedStatus;
 
 /** One counter summed over the done runs of these windows. */
 function doneRunsTotal(windows: WindowView[], counter: keyof WindowCounts): number {

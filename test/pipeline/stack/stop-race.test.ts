@@ -7,12 +7,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { PIPELINE_INSTANCE_ID } from '../../../src/pipeline/model';
 import { windowInstanceId } from '../../../src/pipeline/windows';
-import { HOUR, startPipelineHost, type PipelineHost, type StatusBody } from '../../harness/pipeline-host';
+import { HOUR, startPipelineHost, type PipelineHost, type PipelineStatus } from '../../harness/pipeline-host';
 
 describe('a stop that arrives while the checkpoint is being saved', () => {
   let p: PipelineHost;
   let origin: number;
-  let status: StatusBody;
+  let status: PipelineStatus;
 
   before(async () => {
     p = await startPipelineHost({ sim: { seed: 2, tenant: { recordsPerHour: 20, recordsPerBlob: 20 } } });

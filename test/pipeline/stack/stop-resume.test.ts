@@ -6,12 +6,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { PIPELINE_INSTANCE_ID } from '../../../src/pipeline/model';
-import { HOUR, startPipelineHost, type PipelineHost, type StatusBody } from '../../harness/pipeline-host';
+import { HOUR, startPipelineHost, type PipelineHost, type PipelineStatus } from '../../harness/pipeline-host';
 
 describe('stop during a backlog, then start again', () => {
   let p: PipelineHost;
   let origin: number;
-  let stopped: StatusBody;
+  let stopped: PipelineStatus;
 
   before(async () => {
     p = await startPipelineHost({ sim: { seed: 21, tenant: { recordsPerHour: 60, recordsPerBlob: 20 } } });

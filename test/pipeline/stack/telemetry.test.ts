@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { HOUR, startPipelineHost, type PipelineHost, type StatusBody } from '../../harness/pipeline-host';
+import { HOUR, startPipelineHost, type PipelineHost, type PipelineStatus } from '../../harness/pipeline-host';
 
 interface RunLine {
   event: string;
@@ -23,7 +23,7 @@ interface RunLine {
 
 describe('logs and telemetry of window runs', () => {
   let p: PipelineHost;
-  let status: StatusBody;
+  let status: PipelineStatus;
   const lines: string[] = [];
 
   before(async () => {

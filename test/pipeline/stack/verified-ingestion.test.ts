@@ -16,7 +16,7 @@ import {
   MINUTE,
   startPipelineHost,
   type PipelineHost,
-  type StatusBody,
+  type PipelineStatus,
 } from '../../harness/pipeline-host';
 
 interface IngestionStatus {
@@ -41,7 +41,7 @@ describe('verified ingestion: a rejected queued batch is detected, reported and 
   let state: PipelineState;
   let origin: number;
   let firstVerify: VerifySummary;
-  let afterReject: StatusBody & IngestionStatus;
+  let afterReject: PipelineStatus & IngestionStatus;
   let idsAfterReject: string[];
   let secondVerify: VerifySummary;
   let resentVerify: VerifySummary;
@@ -74,7 +74,7 @@ describe('verified ingestion: a rejected queued batch is detected, reported and 
     await p.startLoop(origin);
     await p.driveUntil(origin + HOUR + 10 * MINUTE);
     firstVerify = await verify();
-    afterReject = (await p.status()) as StatusBody & IngestionStatus;
+    afterReject = (await p.status()) as PipelineStatus & IngestionStatus;
     idsAfterReject = await p.tableIds();
     [rejectedWindow] = (await p.windows(origin, origin + 1)) as unknown as {
       ingestionFailures?: unknown[];
@@ -138,7 +138,7 @@ describe('verified ingestion: a rejected queued batch is detected, reported and 
     assert.equal(rewindVerify.failed, 0, JSON.stringify(rewindVerify));
     const status = await p.status();
     await p.assertTableIsGroundTruth(origin, Date.parse(status.checkpoint!.nextStart));
-    const after = (await p.status()) as StatusBody & IngestionStatus;
+    const after = (await p.status()) as PipelineStatus & IngestionStatus;
     assert.deepEqual(after.ingestionFailures, [], 'no longer reported once its rows landed');
     // Handed → queryable in queued mode: from each batch's hand-off to the cluster's success report.
     const queryable = after.ingestions.handedToQueryable;
