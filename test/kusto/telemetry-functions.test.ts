@@ -4,16 +4,11 @@
  */
 import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
-import {
-  applyKustoSetup,
-  KustoSink,
-  type KustoSettings,
-  TELEMETRY_COLUMNS,
-  type TelemetryRow,
-} from '../../src/kusto';
+import { applyKustoSetup, KustoSink, type KustoSettings, type TelemetryRow } from '../../src/kusto';
 import { telemetryFunctionNames } from '../../src/kusto/telemetry-functions';
 import { VirtualClock } from '../../local/clock';
 import { DB, type Harness, startHarness } from '../harness/kusto-local';
+import { telemetryRow } from './fixtures/rows';
 
 /** The endpoint's now: exactly 7 days after 2026-11-20T09:10Z, between the second-hour runs. */
 const NOW = '2026-11-27T09:10:00Z';
@@ -21,10 +16,9 @@ const NOW = '2026-11-27T09:10:00Z';
 const T = 'RunsT';
 const names = telemetryFunctionNames(T);
 
+/** A run of the live loop of tenant-a over Audit.General that went through, but for `fields`. */
 function run(fields: Partial<TelemetryRow>): TelemetryRow {
-  const r = Object.fromEntries(TELEMETRY_COLUMNS.map((c) => [c.name, null])) as TelemetryRow;
-  return {
-    ...r,
+  return telemetryRow({
     TenantId: 'tenant-a',
     RunId: 'loop-1',
     RunKind: 'live',
@@ -36,7 +30,7 @@ function run(fields: Partial<TelemetryRow>): TelemetryRow {
     ParkedTotal: 0,
     DataLossBlobs: 0,
     ...fields,
-  };
+  });
 }
 
 /** Four live runs of one tenant over two hours, one of them failed, and a rewind run. */
