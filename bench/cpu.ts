@@ -15,23 +15,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Rng } from '../local/o365-sim/random';
 import { loadRuleSet, selectFromContent, type Provenance } from '../src/alerts';
 
 const SAMPLES = process.env.O365_SAMPLES_DIR ?? join(__dirname, '..', 'test', 'fixtures', 'o365-samples');
 const TARGET = 0.5;
 
 type Json = Record<string, unknown>;
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function guid(rnd: () => number): string {
   const hex = (n: number): string =>
@@ -116,7 +106,8 @@ export function generateBlobs(
   seed = 42,
 ): string[] {
   const t = loadTemplates();
-  const rnd = mulberry32(seed);
+  const rng = new Rng(seed);
+  const rnd = (): number => rng.next();
   const out: string[] = [];
   for (let b = 0; b < blobs; b++) {
     const records: Json[] = [];

@@ -12,25 +12,12 @@ import { startKustoLocal } from '../../local/kusto';
 import { startStack, type RunningStack, type StackSimOptions } from '../../local/stack';
 import { cliKustoSettings } from '../../src/kusto/cli-settings';
 import { applyKustoSetup } from '../../src/kusto/setup';
-import type { Checkpoint } from '../../src/pipeline/model';
-import type { LoopStatus } from '../../src/pipeline/status';
 import { KustoSink } from '../../src/kusto';
+import type { PipelineStatus } from '../../test/harness/status-body';
+
+export type { PipelineStatus } from '../../test/harness/status-body';
 
 export const TABLE = 'O365SecurityAlerts';
-
-export interface PipelineStatus {
-  tenantId?: string;
-  tenantName?: string;
-  runtimeStatus: string;
-  loop: LoopStatus | null;
-  checkpoint: Checkpoint | null;
-  faults: {
-    requests: number;
-    retries: number;
-    throttled: number;
-    byErrorCode: Record<string, number>;
-  } | null;
-}
 
 export interface BenchStack {
   stack: RunningStack;

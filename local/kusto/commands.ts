@@ -307,19 +307,20 @@ function showTableCslSchema(command: ParsedCommand, ctx: CommandContext): Result
   return tableSchemaTable(table);
 }
 
-function streamingPolicyTable(table: TableInfo): ResultTable {
+/** The answer of `.show table T policy ...` and of its `.alter`: one row naming the policy and its JSON. */
+function tablePolicyTable(table: TableInfo, policyName: string, policyJson: string): ResultTable {
   return {
     columns: [col('PolicyName'), col('EntityName'), col('Policy'), col('ChildEntities'), col('EntityType')],
-    rows: [
-      [
-        'StreamingIngestionPolicy',
-        `[${table.database}].[${table.name}]`,
-        JSON.stringify({ IsEnabled: table.streamingIngestionEnabled, HintAllocatedRate: null }),
-        '',
-        'Table',
-      ],
-    ],
+    rows: [[policyName, `[${table.database}].[${table.name}]`, policyJson, '', 'Table']],
   };
+}
+
+function streamingPolicyTable(table: TableInfo): ResultTable {
+  return tablePolicyTable(
+    table,
+    'StreamingIngestionPolicy',
+    JSON.stringify({ IsEnabled: table.streamingIngestionEnabled, HintAllocatedRate: null }),
+  );
 }
 
 function alterStreamingPolicy(command: ParsedCommand, ctx: CommandContext): ResultTable {
@@ -360,18 +361,11 @@ const DEFAULT_BATCHING_POLICY = {
 const MIN_BATCHING_MS = 10_000;
 
 function batchingPolicyTable(table: TableInfo): ResultTable {
-  return {
-    columns: [col('PolicyName'), col('EntityName'), col('Policy'), col('ChildEntities'), col('EntityType')],
-    rows: [
-      [
-        'IngestionBatchingPolicy',
-        `[${table.database}].[${table.name}]`,
-        table.batchingPolicy ?? JSON.stringify(DEFAULT_BATCHING_POLICY),
-        '',
-        'Table',
-      ],
-    ],
-  };
+  return tablePolicyTable(
+    table,
+    'IngestionBatchingPolicy',
+    table.batchingPolicy ?? JSON.stringify(DEFAULT_BATCHING_POLICY),
+  );
 }
 
 /** `.alter table T policy ingestionbatching '{...}'`: stored (unset fields take the service defaults), not enforced. */

@@ -91,7 +91,10 @@ export type TsTypeOf<T extends KustoScalarType> = T extends 'int' | 'long' | 're
       ? unknown
       : string; // datetime travels as an ISO 8601 string
 
-/** One table row, as ingested (JSON). Columns a record does not fill are null. */
-export type AlertRow = {
-  [C in (typeof ALERT_COLUMNS)[number] as C['name']]: TsTypeOf<C['type']> | null;
+/** One row of a table with these columns, as ingested (JSON): each column's JSON value, or null when not filled. */
+export type RowOf<Columns extends readonly ColumnDefinition[]> = {
+  [C in Columns[number] as C['name']]: TsTypeOf<C['type']> | null;
 };
+
+/** One alert table row. Columns a record does not fill are null. */
+export type AlertRow = RowOf<typeof ALERT_COLUMNS>;

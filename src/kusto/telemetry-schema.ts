@@ -3,7 +3,7 @@
  * one window attempt, live loop or rewind). Its `.create-merge` command, JSON mapping, the row type the pipeline fills
  * and the shipped health functions (telemetry-functions.ts) all derive from {@link TELEMETRY_COLUMNS}.
  */
-import type { ColumnDefinition, TsTypeOf } from './schema';
+import type { ColumnDefinition, RowOf } from './schema';
 
 /** Table name when KUSTO_TELEMETRY_TABLE is unset. */
 export const DEFAULT_TELEMETRY_TABLE = 'O365PipelineRuns';
@@ -64,6 +64,4 @@ export const TELEMETRY_COLUMNS = [
 export type TelemetryColumnName = (typeof TELEMETRY_COLUMNS)[number]['name'];
 
 /** One telemetry row, as ingested (JSON). Columns not filled are null. */
-export type TelemetryRow = {
-  [C in (typeof TELEMETRY_COLUMNS)[number] as C['name']]: TsTypeOf<C['type']> | null;
-};
+export type TelemetryRow = RowOf<typeof TELEMETRY_COLUMNS>;

@@ -1,11 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
-import { startAzurite, type RunningAzurite } from '../../local/azurite';
 import { ArchiveStore, ConcurrencyError, documentNames } from '../../src/archive';
+import { startArchiveOnAzurite, type ArchiveOnAzurite } from '../harness/archive-azurite';
 
 const ref = {
   contentType: 'Audit.General',
@@ -14,22 +11,16 @@ const ref = {
 };
 
 describe('ArchiveStore against Azurite', () => {
-  let azurite: RunningAzurite | undefined;
+  let azurite: ArchiveOnAzurite | undefined;
   let store: ArchiveStore;
-  const location = mkdtempSync(join(tmpdir(), 'archive-azurite-'));
 
   before(async () => {
-    azurite = await startAzurite({ location, blobPort: 0, queuePort: 0, tablePort: 0 });
-    store = ArchiveStore.fromConfig({
-      connectionString: azurite.connectionString,
-      archiveContainer: 'archive-test',
-    });
-    await store.ensureContainer();
+    azurite = await startArchiveOnAzurite('archive-test'); // creates the container
+    store = azurite.store;
     await store.ensureContainer(); // idempotent
   });
   after(async () => {
     await azurite?.close();
-    rmSync(location, { recursive: true, force: true });
   });
 
   it('archives raw content gzip-compressed under its derived name, once', async () => {

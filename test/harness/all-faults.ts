@@ -6,16 +6,17 @@
  */
 import type { FaultConfig } from '../../local/o365-sim';
 import {
+  currentHour,
   HOUR,
   runUntil,
   startResilienceStack,
   type ResilienceStack,
-  type StatusBody,
+  type PipelineStatus,
 } from './resilience-stack';
 
 export interface AllFaultsOutcome {
   stack: ResilienceStack;
-  status: StatusBody;
+  status: PipelineStatus;
   origin: number;
   end: number;
   /**
@@ -26,14 +27,8 @@ export interface AllFaultsOutcome {
   ids: string[];
 }
 
-interface RecentWindows {
-  recentWindows: { windowEnd: string; status: string; lastRun?: { at: string } }[];
-}
-
-function lastListingAt(status: StatusBody, end: number): number {
-  const last = (status as unknown as RecentWindows).recentWindows.find(
-    (w) => Date.parse(w.windowEnd) === end && w.status === 'done',
-  );
+function lastListingAt(status: PipelineStatus, end: number): number {
+  const last = status.recentWindows.find((w) => Date.parse(w.windowEnd) === end && w.status === 'done');
   if (!last?.lastRun) throw new Error(`no done window ends at the checkpoint ${new Date(end).toISOString()}`);
   return Date.parse(last.lastRun.at);
 }
@@ -75,7 +70,7 @@ export async function runAllFaults(options: {
   extraFaults?: Partial<FaultConfig>;
   settings?: Record<string, string>;
 }): Promise<AllFaultsOutcome> {
-  const t0 = Math.floor(Date.now() / HOUR) * HOUR;
+  const t0 = currentHour();
   const origin = t0 - 2 * HOUR;
   const until = t0 + options.hours * HOUR;
   const stack = await startResilienceStack({

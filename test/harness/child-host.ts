@@ -1,6 +1,7 @@
 /** Runs the local host CLI in a child process (for crash/restart and CLI tests). */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type ChildProcessByStdio } from 'node:child_process';
 import { resolve } from 'node:path';
+import type { Readable } from 'node:stream';
 
 export interface ChildHost {
   proc: ChildProcess;
@@ -14,20 +15,25 @@ export interface ChildHost {
 
 const root = resolve(__dirname, '..', '..');
 
+/** Spawns the local host CLI on free ports with `args`; `env` is the child's whole environment. */
+export function spawnHostCli(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): ChildProcessByStdio<null, Readable, Readable> {
+  return spawn(
+    process.execPath,
+    ['--import', 'tsx', 'local/host/cli.ts', '--port', '0', '--rpc-port', '0', ...args],
+    { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+}
+
+/** Starts the CLI with `args` (and `env` over this process's environment) and resolves once it reports ready. */
 export function spawnHost(
   args: string[],
   env: Record<string, string> = {},
   timeoutMs = 20_000,
 ): Promise<ChildHost> {
-  const proc = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'local/host/cli.ts', '--port', '0', '--rpc-port', '0', ...args],
-    {
-      cwd: root,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  const proc = spawnHostCli(args, { ...process.env, ...env });
   let out = '';
   const exited = new Promise<void>((r) => proc.once('exit', () => r()));
   return new Promise((resolveHost, reject) => {
@@ -54,8 +60,8 @@ export function spawnHost(
         },
       });
     };
-    proc.stdout!.on('data', onData);
-    proc.stderr!.on('data', onData);
+    proc.stdout.on('data', onData);
+    proc.stderr.on('data', onData);
     proc.once('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`host child exited with ${code}:\n${out}`));

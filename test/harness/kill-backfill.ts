@@ -6,15 +6,17 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startAzurite } from '../../local/azurite';
 import { VirtualClock } from '../../local/clock';
-import { startKustoLocal } from '../../local/kusto';
-import { startO365Sim, type GroundTruth } from '../../local/o365-sim';
-import { appSettings } from '../../local/stack';
-import { KustoSink, applyKustoSetup } from '../../src/kusto';
-import { cliKustoSettings } from '../../src/kusto/cli-settings';
-import { callHost, killHard, spawnChildHost, stopGently, type ChildHost } from './app-host-process';
-import { HOUR, TABLE } from './resilience-stack';
+import type { GroundTruth } from '../../local/o365-sim';
+import { Rng } from '../../local/o365-sim/random';
+import {
+  restartableHost,
+  startStandIns,
+  waitUntil,
+  type RestartableHost,
+  type StandIns,
+} from './app-host-process';
+import { currentHour, HOUR, TABLE } from './stack-harness';
 
 const KEY = 'resilience-kill-key';
 
@@ -38,84 +40,32 @@ export interface KillOutcome {
   truth: GroundTruth;
 }
 
-/** mulberry32: a tiny seeded PRNG, so kill moments are random but replayable. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-async function until(
-  condition: () => boolean | Promise<boolean>,
-  what: string,
-  deadline: number,
-): Promise<void> {
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 2));
-  }
-}
-
 export async function runKillBackfill(s: KillScenario): Promise<KillOutcome> {
-  const random = prng(s.seed);
+  // Seeded, so kill moments are random but replayable.
+  const rng = new Rng(s.seed);
+  const random = (): number => rng.next();
   const deadline = Date.now() + s.timeoutMs;
   const stateDir = mkdtempSync(join(tmpdir(), 'o365-resilience-kill-'));
-  const t0 = Math.floor(Date.now() / HOUR) * HOUR;
+  const t0 = currentHour();
   const from = t0 - (s.hours + 2) * HOUR;
   const to = t0 - 2 * HOUR;
   const clock = new VirtualClock(t0);
-  const closers: (() => Promise<unknown>)[] = [];
-  let host: ChildHost | undefined;
+  let standIns: StandIns | undefined;
+  let host: RestartableHost | undefined;
   try {
-    const azurite = await startAzurite({
-      location: join(stateDir, 'azurite'),
-      blobPort: 0,
-      queuePort: 0,
-      tablePort: 0,
-    });
-    closers.push(() => azurite.close());
-    const sim = await startO365Sim({
-      port: 0,
-      clock,
+    standIns = await startStandIns(stateDir, clock, {
       seed: s.seed,
-      epochMs: t0,
       tenant: { recordsPerHour: s.recordsPerHour, recordsPerBlob: s.recordsPerBlob },
       // Real latency, so a window lasts long enough to be interrupted anywhere in it.
       faults: { latencyMs: { min: 5, max: 25 } },
     });
-    closers.push(() => sim.close());
-    const kusto = await startKustoLocal({ port: 0, stateDir: join(stateDir, 'kusto'), clock });
-    closers.push(() => kusto.close());
-    const env: Record<string, string> = {
-      ...appSettings(
-        {},
-        { o365: sim, kustoUrl: kusto.url, storageConnectionString: azurite.connectionString },
-      ),
-      PIPELINE_WINDOW_MINUTES: '60',
-      PIPELINE_SETTLE_MINUTES: '5',
-      PIPELINE_RELIST_OVERLAP_MINUTES: '120',
-      KUSTO_INGESTION_MODE: 'streaming',
-    };
-    const sink = new KustoSink({
-      clusterUrl: kusto.url,
-      ingestUrl: kusto.url,
-      database: env.KUSTO_DATABASE,
-      table: TABLE,
-      ingestionMode: 'streaming',
-    });
-    closers.unshift(() => sink.close());
-    // As the deployer's setup would (the app only verifies its Kusto objects).
-    await applyKustoSetup(cliKustoSettings(env));
-    const hostState = join(stateDir, 'host');
+    const { sim, env, sink } = standIns;
     const fetches = (): number => sim.counters().requests.content;
 
-    host = await spawnChildHost(hostState, t0, env, KEY);
-    const started = await callHost(host, KEY, 'POST', '/api/pipeline/rewind', {
+    const child = restartableHost(join(stateDir, 'host'), t0, env, KEY);
+    host = child;
+    await child.start();
+    const started = await child.call('POST', '/api/pipeline/rewind', {
       from: new Date(from).toISOString(),
       to: new Date(to).toISOString(),
     });
@@ -127,12 +77,7 @@ export async function runKillBackfill(s: KillScenario): Promise<KillOutcome> {
     const killedAtFetch: number[] = [];
     const killDelaysMs: number[] = [];
     const instanceStatus = async (): Promise<string> => {
-      const reply = await callHost(
-        host!,
-        KEY,
-        'GET',
-        `/runtime/webhooks/durabletask/instances/${instanceId}`,
-      );
+      const reply = await child.call('GET', `/runtime/webhooks/durabletask/instances/${instanceId}`);
       return (reply.body as { runtimeStatus?: string } | undefined)?.runtimeStatus ?? `HTTP ${reply.status}`;
     };
     for (let k = 0; k < s.kills; k++) {
@@ -141,7 +86,7 @@ export async function runKillBackfill(s: KillScenario): Promise<KillOutcome> {
       const step = Math.max(1, Math.round((blobsInRange / (s.kills + 1)) * (0.3 + 0.7 * random())));
       const target = fetches() + step;
       let done = false;
-      await until(
+      await waitUntil(
         async () => fetches() >= target || (done = (await instanceStatus()) === 'Completed'),
         `content fetch ${target}`,
         deadline,
@@ -149,13 +94,13 @@ export async function runKillBackfill(s: KillScenario): Promise<KillOutcome> {
       if (done) break;
       const delay = Math.floor(random() * 150);
       await new Promise((r) => setTimeout(r, delay));
-      await killHard(host);
+      await child.kill();
       killedAtFetch.push(fetches());
       killDelaysMs.push(delay);
-      host = await spawnChildHost(hostState, t0, env, KEY);
+      await child.start();
     }
     let runtimeStatus = '';
-    await until(
+    await waitUntil(
       async () => ['Completed', 'Failed', 'Terminated'].includes((runtimeStatus = await instanceStatus())),
       'the backfill to finish',
       deadline,
@@ -163,8 +108,8 @@ export async function runKillBackfill(s: KillScenario): Promise<KillOutcome> {
     const ids = (await sink.query<{ Id: string }>(`${TABLE} | project Id`)).map((r) => r.Id).sort();
     return { killedAtFetch, killDelaysMs, runtimeStatus, ids, truth: sim.groundTruth(from, to) };
   } finally {
-    if (host) await stopGently(host);
-    for (const close of closers) await close().catch(() => undefined);
+    await host?.stop();
+    await standIns?.close();
     rmSync(stateDir, { recursive: true, force: true });
   }
 }

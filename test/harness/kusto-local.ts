@@ -1,7 +1,8 @@
 /**
  * Shared set-up for the Kusto tests: a fresh state directory, the local endpoint on a free port and the real
- * azure-kusto-data client pointed at it ({@link startHarness}); or Azurite plus the endpoint for queued ingestion and
- * its status reports ({@link startQueuedHarness}). Every test file closes what it opened.
+ * azure-kusto-data client pointed at it ({@link startHarness}, {@link startHarnessWithAzurite} when the test ingests
+ * queued batches itself); or Azurite plus the endpoint for the sink's queued ingestion and its status reports
+ * ({@link startQueuedHarness}). Every test file closes what it opened.
  */
 import { Client, KustoConnectionStringBuilder } from 'azure-kusto-data';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -68,6 +69,36 @@ export async function startHarness(options: KustoLocalOptions = {}): Promise<Har
     },
   };
   return harness;
+}
+
+/** A harness whose endpoint queues ingestion through its own Azurite (free ports, a throw-away folder). */
+export interface AzuriteHarness extends Harness {
+  readonly azurite: RunningAzurite;
+}
+
+/** {@link startHarness} with Azurite started first and handed to the endpoint; close() stops both. */
+export async function startHarnessWithAzurite(
+  options: Omit<KustoLocalOptions, 'azurite'> = {},
+): Promise<AzuriteHarness> {
+  const dir = await mkdtemp(join(tmpdir(), 'kusto-local-azurite-'));
+  const azurite = await startAzurite({ location: dir, blobPort: 0, queuePort: 0, tablePort: 0 });
+  let harness: Harness;
+  try {
+    harness = await startHarness({ ...options, azurite });
+  } catch (error) {
+    await azurite.close();
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
+  const close = harness.close;
+  return Object.assign(harness, {
+    azurite,
+    close: async () => {
+      await close();
+      await azurite.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  });
 }
 
 /** The SDK reports non-200 answers as an AxiosError carrying Kusto's OneApi body. */

@@ -4,28 +4,23 @@
  * here change the world between phases (break Kusto, mend it, seed a stale checkpoint), so each phase advances the
  * clock timer by timer up to a bound and returns with the host idle.
  */
+import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { VirtualClock } from '../../local/clock';
 import { callApp, startStack, type RunningStack, type StackSimOptions } from '../../local/stack';
-import type { Checkpoint, LedgerEntry } from '../../src/pipeline/model';
-import type { LoopStatus } from '../../src/pipeline/status';
+import type { LedgerEntry } from '../../src/pipeline/model';
 import { ArchiveStore } from '../../src/archive';
 import { loadConfig } from '../../src/config';
 import { KustoSink } from '../../src/kusto';
+import { BASE_SETTINGS, currentHour } from './stack-harness';
+import type { PipelineStatus } from './status-body';
 
 export const MINUTE = 60_000;
-export const HOUR = 60 * MINUTE;
+export { currentHour, HOUR } from './stack-harness';
 
-/** The fields of GET /api/pipeline/status these tests read. */
-export interface StatusBody {
-  runtimeStatus: string;
-  loop: LoopStatus | null;
-  checkpoint: Checkpoint | null;
-  lagMinutes: number | null;
-  faults: { requests: number; throttled: number; byErrorCode: Record<string, number> } | null;
-}
+export type { PipelineStatus } from './status-body';
 
 /** A ledger entry as GET /api/pipeline/windows shows it (content ids replaced by their count). */
 export type WindowView = Omit<LedgerEntry, 'contentIds'> & { blobs: number };
@@ -41,10 +36,17 @@ export interface PipelineHost {
   t0: number;
   /** POST/GET an app route with the function key (body serialised as JSON unless it is a string). */
   call(method: string, path: string, body?: unknown): Promise<Reply>;
-  status(): Promise<StatusBody>;
+  /** POST /api/pipeline/start, with `startFrom` when `startFromMs` is given, asserting it answers 202 Accepted. */
+  startLoop(startFromMs?: number): Promise<void>;
+  status(): Promise<PipelineStatus>;
   windows(fromMs: number, toMs: number): Promise<WindowView[]>;
   /** Record Ids in the alert table, sorted (duplicates kept, so a test can see them). */
   tableIds(): Promise<string[]>;
+  /**
+   * Asserts the alert table holds every Id once and exactly the simulator's ground truth for [fromMs, toMs);
+   * returns the table's Ids.
+   */
+  assertTableIsGroundTruth(fromMs: number, toMs: number): Promise<string[]>;
   /** Any KQL query against the app's database. */
   kusto<T>(query: string): Promise<T[]>;
   /** The app's archive (the same container and account the app writes to). */
@@ -57,11 +59,6 @@ export interface PipelineHost {
   dispose(): Promise<void>;
 }
 
-/** An hour boundary near real time: the simulator and the client's clock-skew handling expect roughly real time. */
-export function hourNow(): number {
-  return Math.floor(Date.now() / HOUR) * HOUR;
-}
-
 export async function startPipelineHost(options: {
   t0?: number;
   sim?: StackSimOptions;
@@ -69,7 +66,7 @@ export async function startPipelineHost(options: {
   /** Every line the stack and the app log (the app's own lines come as `[<function>] <level>: <message>`). */
   log?: (line: string) => void;
 }): Promise<PipelineHost> {
-  const t0 = options.t0 ?? hourNow();
+  const t0 = options.t0 ?? currentHour();
   const clock = new VirtualClock(t0);
   const stateDir = mkdtempSync(join(tmpdir(), 'o365-pipeline-'));
   let stack: RunningStack;
@@ -81,13 +78,7 @@ export async function startPipelineHost(options: {
       ports: { host: 0, rpc: 0, o365: 0, kusto: 0, azurite: [0, 0, 0] },
       // The simulated content depends only on the seed and t0, not on the hour the test runs at.
       sim: { epochMs: t0, ...options.sim },
-      settings: {
-        KUSTO_INGESTION_MODE: 'streaming',
-        PIPELINE_WINDOW_MINUTES: '60',
-        PIPELINE_SETTLE_MINUTES: '5',
-        PIPELINE_RELIST_OVERLAP_MINUTES: '120',
-        ...(options.settings ?? {}),
-      },
+      settings: { ...BASE_SETTINGS, ...(options.settings ?? {}) },
       // Settings come only from the stand-ins and `settings`, never from the developer's shell.
       env: {},
       log: (line) => {
@@ -106,16 +97,28 @@ export async function startPipelineHost(options: {
   const call = (method: string, path: string, body?: unknown): Promise<Reply> =>
     callApp(stack.baseUrl, stack.functionKey, method, path, body);
 
+  const tableIds = async (): Promise<string[]> => {
+    const rows = await sink.query<{ Id: string }>(`${config.kusto.table} | project Id`);
+    return rows.map((r) => String(r.Id)).sort();
+  };
+
   return {
     stack,
     clock,
     t0,
     call,
+    async startLoop(startFromMs) {
+      const started =
+        startFromMs === undefined
+          ? await call('POST', '/api/pipeline/start')
+          : await call('POST', '/api/pipeline/start', { startFrom: new Date(startFromMs).toISOString() });
+      assert.equal(started.status, 202, JSON.stringify(started.body));
+    },
     async status() {
       const reply = await call('GET', '/api/pipeline/status');
       if (reply.status !== 200)
         throw new Error(`status answered ${reply.status}: ${JSON.stringify(reply.body)}`);
-      return reply.body as StatusBody;
+      return reply.body as PipelineStatus;
     },
     async windows(fromMs, toMs) {
       const q = `from=${new Date(fromMs).toISOString()}&to=${new Date(toMs).toISOString()}`;
@@ -125,9 +128,12 @@ export async function startPipelineHost(options: {
       return (reply.body as { windows: WindowView[] }).windows;
     },
     kusto: (query) => sink.query(query),
-    async tableIds() {
-      const rows = await sink.query<{ Id: string }>(`${config.kusto.table} | project Id`);
-      return rows.map((r) => String(r.Id)).sort();
+    tableIds,
+    async assertTableIsGroundTruth(fromMs, toMs) {
+      const ids = await tableIds();
+      assert.deepEqual(duplicatesIn(ids), []);
+      assert.deepEqual(ids, stack.sim!.groundTruth(fromMs, toMs).ids);
+      return ids;
     },
     archive: () => archive,
     async driveUntil(untilMs, timeoutMs = 60_000) {

@@ -9,6 +9,9 @@ import { join } from 'node:path';
 import { VirtualClock } from '../../local/clock';
 import { startStack, type RunningStack, type StackSimOptions } from '../../local/stack';
 import { KustoSink } from '../../src/kusto';
+import type { PipelineStatus } from './status-body';
+
+export type { PipelineStatus } from './status-body';
 
 export const HOUR = 3_600_000;
 export const TABLE = 'O365SecurityAlerts';
@@ -45,24 +48,6 @@ export interface E2eStack extends RunningStack {
   /** GET /api/pipeline/status, asserting it answers 200. */
   status(): Promise<PipelineStatus>;
   dispose(): Promise<void>;
-}
-
-export interface PipelineStatus {
-  runtimeStatus: string;
-  checkpoint: { nextStart: string; origin?: string; windowsDone: number } | null;
-  loop: {
-    state: string;
-    windowsDone: number;
-    pendingAlerts: number;
-    totals: Record<string, number>;
-    recentFailures: unknown[];
-  } | null;
-  faults: {
-    requests: number;
-    retries: number;
-    throttled: number;
-    byErrorCode: Record<string, number>;
-  } | null;
 }
 
 /** The current hour: the O365 client checks window rules against the simulator's Date header, i.e. the clock. */

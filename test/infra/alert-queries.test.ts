@@ -9,19 +9,14 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { DataFormat, IngestionProperties, StreamingIngestClient } from 'azure-kusto-ingest';
+import { TELEMETRY_COLUMNS } from '../../src/kusto/telemetry-schema';
 import { DB, type Harness, startHarness } from '../harness/kusto-local';
 
 const ROOT = path.join(__dirname, '..', '..');
 const ALERTS = path.join(ROOT, 'infra', 'alerts');
 
-/** The telemetry table's columns (one row per window run), as the pipeline writes them. */
-const TELEMETRY_COLUMNS =
-  'Timestamp:datetime, TenantId:string, TenantName:string, RunId:string, RunKind:string, ContentType:string, ' +
-  'WindowStart:datetime, WindowEnd:datetime, Attempt:int, Outcome:string, Error:string, DurationSeconds:real, ' +
-  'LagMinutes:real, Listed:long, Fetched:long, RecordsSeen:long, SelectedRows:long, Released:long, ' +
-  'PendingAlerts:long, Ingested:long, DuplicateRecords:long, MalformedBlobs:long, MalformedRecords:long, ' +
-  'ParkedBlobs:long, ParkedTotal:long, HoursToNextParkedExpiry:real, DataLossBlobs:long, Throttled:long, ' +
-  'ServerErrors:long, Counts:dynamic, StageSeconds:dynamic, Latency:dynamic';
+/** The telemetry table's columns (one row per window run), as the pipeline's setup declares them. */
+const TELEMETRY_COLUMN_LIST = TELEMETRY_COLUMNS.map((c) => `${c.name}:${c.type}`).join(', ');
 
 /** Thresholds as a deployment with default parameters and 60-minute windows sets them. */
 const THRESHOLDS: Record<string, string> = {
@@ -172,7 +167,7 @@ describe('alert rule queries on the local Kusto endpoint', { timeout: 120_000 },
   /** A fresh telemetry table holding `rows`, ingested the way rows arrive (so ingestion_time() is set). */
   async function tableWith(rows: Row[]): Promise<string> {
     const table = `Runs${++tables}`;
-    await h.mgmt(`.create-merge table ${table} (${TELEMETRY_COLUMNS})`);
+    await h.mgmt(`.create-merge table ${table} (${TELEMETRY_COLUMN_LIST})`);
     await h.mgmt(`.alter table ${table} policy streamingingestion enable`);
     const props = new IngestionProperties({ database: DB, table, format: DataFormat.MULTIJSON });
     await ingest.ingestFromStream(Readable.from([Buffer.from(JSON.stringify(rows))]), props);

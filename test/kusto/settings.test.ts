@@ -1,26 +1,8 @@
 /** The Kusto settings this part adds to loadConfig: telemetry table name and batching time, with their checks. */
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { ConfigError, loadConfig } from '../../src/config';
-
-const base = {
-  O365_TENANT_ID: '11111111-2222-3333-4444-555555555555',
-  O365_CLIENT_ID: 'aaaaaaaa-2222-3333-4444-555555555555',
-  O365_CLIENT_SECRET: 'not-a-real-secret',
-  KUSTO_CLUSTER_URL: 'https://mycluster.westeurope.kusto.windows.net',
-  KUSTO_DATABASE: 'Security',
-  AzureWebJobsStorage: 'UseDevelopmentStorage=true',
-};
-
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    assert.ok(error instanceof ConfigError, String(error));
-    return error.problems;
-  }
-  return [];
-}
+import { loadConfig } from '../../src/config';
+import { problemsOf, VALID_SETTINGS as base } from '../harness/config';
 
 describe('Kusto settings', () => {
   it('default to the O365PipelineRuns telemetry table and a 30-second batching time', () => {

@@ -15,7 +15,7 @@ import {
 import { ingestByTag } from '../../src/kusto/batch';
 import { ALERT_COLUMNS } from '../../src/kusto/schema';
 import { ingestorCredential, type QueuedHarness, startQueuedHarness } from '../harness/kusto-local';
-import { EXPECTED_AWAITING, EXPECTED_LATEST, INVESTIGATION_HISTORY, row } from './fixtures/rows';
+import { countRows, EXPECTED_AWAITING, EXPECTED_LATEST, INVESTIGATION_HISTORY, row } from './fixtures/rows';
 
 // Each setup runs fifteen commands through the local endpoint's full Kusto parser: seconds each on a busy machine.
 describe('KustoSink against the local Kusto endpoint', { timeout: 300_000 }, () => {
@@ -32,8 +32,6 @@ describe('KustoSink against the local Kusto endpoint', { timeout: 300_000 }, () 
     await applyKustoSetup(h.settings(table, mode));
     return open(table, mode);
   };
-  const count = async (sink: KustoSink, table: string): Promise<number> =>
-    Number((await sink.query<{ Count: number }>(`${table} | count`))[0]?.Count);
 
   before(async () => {
     h = await startQueuedHarness();
@@ -75,7 +73,7 @@ describe('KustoSink against the local Kusto endpoint', { timeout: 300_000 }, () 
         'SetupTRunsRowsPerHour',
       ],
     );
-    assert.equal(await count(again, 'SetupT'), 0);
+    assert.equal(await countRows(again, 'SetupT'), 0);
   });
 
   it('streams a batch that is queryable at once, mapping every column', async () => {
@@ -103,7 +101,7 @@ describe('KustoSink against the local Kusto endpoint', { timeout: 300_000 }, () 
     assert.equal(back[0]!.RecordType, 40);
     assert.deepEqual(back[0]!.Data, { op: 'UserSubmission', n: [1, 2] });
     assert.equal((back[0]!.CreationTime as Date).toISOString(), '2026-11-20T08:00:00.000Z');
-    assert.equal(await count(sink, 'StreamT'), 2);
+    assert.equal(await countRows(sink, 'StreamT'), 2);
   });
 
   it('queues a batch that lands after the queue is drained; a batch retried three times lands once', async () => {
@@ -121,15 +119,15 @@ describe('KustoSink against the local Kusto endpoint', { timeout: 300_000 }, () 
         confirmed: false,
       });
     }
-    assert.equal(await count(sink, 'QueuedT'), 0, 'queued rows are not visible before the worker runs');
+    assert.equal(await countRows(sink, 'QueuedT'), 0, 'queued rows are not visible before the worker runs');
     await h.kusto.drainQueuedIngestion();
-    assert.equal(await count(sink, 'QueuedT'), 3);
+    assert.equal(await countRows(sink, 'QueuedT'), 3);
 
     // A later retry of the same batch, after it landed, is skipped too; a different batch is not.
     await sink.ingestRows(rows, 'window-2026-11-20T08');
     await sink.ingestRows([row({ Id: 'q4', RecordType: 40 })], 'window-2026-11-20T09');
     await h.kusto.drainQueuedIngestion();
-    assert.equal(await count(sink, 'QueuedT'), 4);
+    assert.equal(await countRows(sink, 'QueuedT'), 4);
 
     const extents = await sink.query<{ Tags: string }>('.show table QueuedT extents');
     const tags = extents.map((e) => e.Tags ?? '');
@@ -208,9 +206,9 @@ describe('KustoSink against the local Kusto endpoint', { timeout: 300_000 }, () 
       sourceId: sourceIdFor('fallback-batch'),
       confirmed: false,
     });
-    assert.equal(await count(streaming, 'FallbackT'), 0);
+    assert.equal(await countRows(streaming, 'FallbackT'), 0);
     await h.kusto.drainQueuedIngestion();
-    assert.equal(await count(streaming, 'FallbackT'), 1);
+    assert.equal(await countRows(streaming, 'FallbackT'), 1);
     const extents = await streaming.query<{ Tags: string }>('.show table FallbackT extents');
     assert.ok(extents.some((e) => (e.Tags ?? '').includes(ingestByTag('fallback-batch'))));
     const reports = await streaming.drainIngestionReports();

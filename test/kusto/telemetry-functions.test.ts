@@ -4,16 +4,11 @@
  */
 import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
-import {
-  applyKustoSetup,
-  KustoSink,
-  type KustoSettings,
-  TELEMETRY_COLUMNS,
-  type TelemetryRow,
-} from '../../src/kusto';
+import { applyKustoSetup, KustoSink, type KustoSettings, type TelemetryRow } from '../../src/kusto';
 import { telemetryFunctionNames } from '../../src/kusto/telemetry-functions';
 import { VirtualClock } from '../../local/clock';
 import { DB, type Harness, startHarness } from '../harness/kusto-local';
+import { telemetryRow } from './fixtures/rows';
 
 /** The endpoint's now: exactly 7 days after 2026-11-20T09:10Z, between the second-hour runs. */
 const NOW = '2026-11-27T09:10:00Z';
@@ -21,10 +16,9 @@ const NOW = '2026-11-27T09:10:00Z';
 const T = 'RunsT';
 const names = telemetryFunctionNames(T);
 
+/** A run of the live loop of tenant-a over Audit.General that went through, but for `fields`. */
 function run(fields: Partial<TelemetryRow>): TelemetryRow {
-  const r = Object.fromEntries(TELEMETRY_COLUMNS.map((c) => [c.name, null])) as TelemetryRow;
-  return {
-    ...r,
+  return telemetryRow({
     TenantId: 'tenant-a',
     RunId: 'loop-1',
     RunKind: 'live',
@@ -36,7 +30,7 @@ function run(fields: Partial<TelemetryRow>): TelemetryRow {
     ParkedTotal: 0,
     DataLossBlobs: 0,
     ...fields,
-  };
+  });
 }
 
 /** Four live runs of one tenant over two hours, one of them failed, and a rewind run. */
@@ -132,37 +126,34 @@ describe('shipped telemetry functions on the local endpoint', { timeout: 300_000
 
   const since = '(30d)';
 
+  /** The named columns of every row a query returns, in order, with datetimes as ISO strings. */
+  async function columnsOf(query: string, columns: string[]): Promise<unknown[][]> {
+    const rows = await sink.query<Record<string, unknown>>(query);
+    return rows.map((r) => columns.map((c) => (r[c] instanceof Date ? (r[c] as Date).toISOString() : r[c])));
+  }
+
   it('Lag: the largest lag of live runs per 15 minutes, oldest first', async () => {
-    const rows = await sink.query<{ Timestamp: Date; LagMinutes: number; Runs: number; ContentType: string }>(
-      `${names.lag}${since}`,
-    );
-    assert.deepEqual(
-      rows.map((r) => [r.Timestamp.toISOString(), r.LagMinutes, r.Runs]),
-      [
-        ['2026-11-20T08:00:00.000Z', 70, 2],
-        ['2026-11-20T09:00:00.000Z', 5, 1],
-        ['2026-11-20T09:15:00.000Z', 20, 1],
-      ],
-    );
+    assert.deepEqual(await columnsOf(`${names.lag}${since}`, ['Timestamp', 'LagMinutes', 'Runs']), [
+      ['2026-11-20T08:00:00.000Z', 70, 2],
+      ['2026-11-20T09:00:00.000Z', 5, 1],
+      ['2026-11-20T09:15:00.000Z', 20, 1],
+    ]);
   });
 
   it('Lag: the default look-back of 7 days leaves out older runs', async () => {
-    const rows = await sink.query<{ Timestamp: Date; LagMinutes: number }>(`${names.lag}()`);
-    assert.deepEqual(
-      rows.map((r) => [r.Timestamp.toISOString(), r.LagMinutes]),
-      [['2026-11-20T09:15:00.000Z', 20]],
-    );
+    assert.deepEqual(await columnsOf(`${names.lag}()`, ['Timestamp', 'LagMinutes']), [
+      ['2026-11-20T09:15:00.000Z', 20],
+    ]);
   });
 
   it('RowsPerHour: records seen, selected and ingested per hour, rewinds included', async () => {
-    const rows = await sink.query<{
-      Timestamp: Date;
-      RecordsSeen: number;
-      SelectedRows: number;
-      Ingested: number;
-    }>(`${names.rowsPerHour}${since}`);
     assert.deepEqual(
-      rows.map((r) => [r.Timestamp.toISOString(), r.RecordsSeen, r.SelectedRows, r.Ingested]),
+      await columnsOf(`${names.rowsPerHour}${since}`, [
+        'Timestamp',
+        'RecordsSeen',
+        'SelectedRows',
+        'Ingested',
+      ]),
       [
         ['2026-11-20T08:00:00.000Z', 100, 4, 4],
         ['2026-11-20T09:00:00.000Z', 67, 3, 3],
@@ -171,35 +162,26 @@ describe('shipped telemetry functions on the local endpoint', { timeout: 300_000
   });
 
   it('Failures: the failed run with its error and server errors', async () => {
-    const rows = await sink.query<{
-      WindowStart: Date;
-      Attempt: number;
-      Error: string;
-      ServerErrors: number;
-    }>(`${names.failures}${since}`);
     assert.deepEqual(
-      rows.map((r) => [r.WindowStart.toISOString(), r.Attempt, r.Error, r.ServerErrors]),
+      await columnsOf(`${names.failures}${since}`, ['WindowStart', 'Attempt', 'Error', 'ServerErrors']),
       [['2026-11-20T08:00:00.000Z', 1, 'Management API answered 503', 3]],
     );
   });
 
   it('DataLoss: only runs that gave up content', async () => {
-    const rows = await sink.query<{ DataLossBlobs: number; Error: string }>(`${names.dataLoss}${since}`);
-    assert.deepEqual(
-      rows.map((r) => [r.DataLossBlobs, r.Error]),
-      [[1, 'content blob b-7 expired while parked: 404 without code']],
-    );
+    assert.deepEqual(await columnsOf(`${names.dataLoss}${since}`, ['DataLossBlobs', 'Error']), [
+      [1, 'content blob b-7 expired while parked: 404 without code'],
+    ]);
   });
 
   it('Parked: set size, newly parked and the nearest expiry per hour', async () => {
-    const rows = await sink.query<{
-      Timestamp: Date;
-      ParkedTotal: number;
-      NewlyParked: number;
-      HoursToNextParkedExpiry: number | null;
-    }>(`${names.parked}${since}`);
     assert.deepEqual(
-      rows.map((r) => [r.Timestamp.toISOString(), r.ParkedTotal, r.NewlyParked, r.HoursToNextParkedExpiry]),
+      await columnsOf(`${names.parked}${since}`, [
+        'Timestamp',
+        'ParkedTotal',
+        'NewlyParked',
+        'HoursToNextParkedExpiry',
+      ]),
       [
         ['2026-11-20T08:00:00.000Z', 0, 0, null],
         ['2026-11-20T09:00:00.000Z', 2, 2, 12.5],
@@ -208,10 +190,7 @@ describe('shipped telemetry functions on the local endpoint', { timeout: 300_000
   });
 
   it('Latest: the newest run per tenant, content type and run kind', async () => {
-    const rows = await sink.query<{ RunKind: string; Timestamp: Date; LagMinutes: number }>(
-      `${names.latest}()`,
-    );
-    assert.deepEqual(rows.map((r) => [r.RunKind, r.Timestamp.toISOString(), r.LagMinutes]).sort(), [
+    assert.deepEqual((await columnsOf(`${names.latest}()`, ['RunKind', 'Timestamp', 'LagMinutes'])).sort(), [
       ['live', '2026-11-20T09:20:00.000Z', 20],
       ['rewind', '2026-11-20T09:30:00.000Z', 2000],
     ]);

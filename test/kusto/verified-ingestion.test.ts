@@ -7,21 +7,9 @@
 import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
 import { QueueClient } from '@azure/storage-queue';
-import {
-  applyKustoSetup,
-  type IngestionReport,
-  KustoSink,
-  sourceIdFor,
-  TELEMETRY_COLUMNS,
-  type TelemetryRow,
-} from '../../src/kusto';
+import { applyKustoSetup, type IngestionReport, KustoSink, sourceIdFor } from '../../src/kusto';
 import { ingestorCredential, type QueuedHarness, startQueuedHarness } from '../harness/kusto-local';
-import { row } from './fixtures/rows';
-
-function telemetryRow(fields: Partial<TelemetryRow>): TelemetryRow {
-  const r = Object.fromEntries(TELEMETRY_COLUMNS.map((c) => [c.name, null])) as TelemetryRow;
-  return { ...r, ...fields };
-}
+import { countRows, row, telemetryRow } from './fixtures/rows';
 
 describe('verified queued ingestion against Azurite and the local endpoint', { timeout: 300_000 }, () => {
   let h: QueuedHarness;
@@ -40,8 +28,6 @@ describe('verified queued ingestion against Azurite and the local endpoint', { t
     sinks.push(sink);
     return sink;
   };
-  const count = async (sink: KustoSink, table: string): Promise<number> =>
-    Number((await sink.query<{ Count: number }>(`${table} | count`))[0]?.Count);
   /** Lets the worker process what is queued, then pops the reports for one table. */
   const reportsFor = async (sink: KustoSink, table: string): Promise<IngestionReport[]> => {
     await h.kusto.drainQueuedIngestion();
@@ -78,7 +64,7 @@ describe('verified queued ingestion against Azurite and the local endpoint', { t
     assert.equal(report!.permanent, false);
     assert.equal(report!.database, 'O365');
     assert.ok(!Number.isNaN(Date.parse(report!.at)), report!.at);
-    assert.equal(await count(sink, 'OkT'), 2);
+    assert.equal(await countRows(sink, 'OkT'), 2);
     assert.deepEqual(await sink.drainIngestionReports(), [], 'a popped report is gone');
   });
 
@@ -92,7 +78,7 @@ describe('verified queued ingestion against Azurite and the local endpoint', { t
     assert.equal(report?.status, 'Succeeded');
     assert.equal(report?.alreadyIngested, true);
     assert.equal(report?.errorCode, 'Skipped_IngestByTagAlreadyExists');
-    assert.equal(await count(sink, 'AgainT'), 1);
+    assert.equal(await countRows(sink, 'AgainT'), 1);
   });
 
   it('a batch whose column types no longer fit the mapping is rejected, Permanent, with the service error; after the fix a re-send lands once', async () => {
@@ -109,7 +95,7 @@ describe('verified queued ingestion against Azurite and the local endpoint', { t
     assert.equal(report?.permanent, true);
     assert.equal(report?.errorCode, 'BadRequest_InconsistentMapping');
     assert.match(report?.details ?? '', /RecordType/);
-    assert.equal(await count(sink, 'TypeT'), 0, 'a rejected batch adds no rows');
+    assert.equal(await countRows(sink, 'TypeT'), 0, 'a rejected batch adds no rows');
     await assert.rejects(
       admin('TypeT').verifyTable(),
       /column TypeT\.RecordType is string, the pipeline writes int/,
@@ -122,7 +108,7 @@ describe('verified queued ingestion against Azurite and the local endpoint', { t
     assert.equal(retry?.alreadyIngested, undefined);
     await sink.ingestRows([row({ Id: 't1', RecordType: 40 }), row({ Id: 't2', RecordType: 64 })], 'type-w1');
     await reportsFor(sink, 'TypeT');
-    assert.equal(await count(sink, 'TypeT'), 2);
+    assert.equal(await countRows(sink, 'TypeT'), 2);
   });
 
   it('a batch whose mapping was dropped is rejected with BadRequest_InvalidMappingReference until the setup runs again', async () => {
@@ -138,7 +124,7 @@ describe('verified queued ingestion against Azurite and the local endpoint', { t
     await applyKustoSetup(h.settings('MapT'));
     await sink.ingestRows([row({ Id: 'm1', RecordType: 40 })], 'map-w1');
     assert.equal((await reportsFor(sink, 'MapT'))[0]?.status, 'Succeeded');
-    assert.equal(await count(sink, 'MapT'), 1);
+    assert.equal(await countRows(sink, 'MapT'), 1);
   });
 
   it('a transient failure is reported as not permanent, and the re-sent batch lands once', async () => {
@@ -151,11 +137,11 @@ describe('verified queued ingestion against Azurite and the local endpoint', { t
     assert.equal(report?.status, 'Failed');
     assert.equal(report?.permanent, false);
     assert.equal(report?.errorCode, 'General_TransientFailure');
-    assert.equal(await count(sink, 'FlakyT'), 0);
+    assert.equal(await countRows(sink, 'FlakyT'), 0);
 
     await sink.ingestRows(rows, 'flaky-w1');
     assert.equal((await reportsFor(sink, 'FlakyT'))[0]?.status, 'Succeeded');
-    assert.equal(await count(sink, 'FlakyT'), 1);
+    assert.equal(await countRows(sink, 'FlakyT'), 1);
   });
 
   it('a failure injected over HTTP for a table reaches only that table', async () => {
@@ -191,7 +177,7 @@ describe('verified queued ingestion against Azurite and the local endpoint', { t
     const sink = await setUp('StreamOkT', 'streaming');
     const sent = await sink.ingestRows([row({ Id: 's1', RecordType: 40 })], 'stream-w1');
     assert.deepEqual([sent.mode, sent.confirmed], ['streaming', true]);
-    assert.equal(await count(sink, 'StreamOkT'), 1);
+    assert.equal(await countRows(sink, 'StreamOkT'), 1);
     assert.deepEqual(await reportsFor(sink, 'StreamOkT'), []);
   });
 

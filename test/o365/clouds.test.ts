@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { loadConfig, type TenantConfig } from '../../src/config';
+import { createCertificate, SOVEREIGN_CLOUD_HOSTS } from '../../local/tls';
 import { CLOUDS, cloudEndpoints, createManagementApiClient, type Cloud } from '../../src/o365';
 import { CountingCredential, TENANT } from './fake-api';
 import {
-  certificateFor,
-  CLOUD_HOSTS,
   LoopbackHttpsAgent,
   loopbackDispatcher,
   startRecordingServer,
@@ -71,7 +70,7 @@ function answer(req: SeenRequest) {
 }
 
 describe('O365_CLOUD: token requests and API calls go to the cloud’s hosts', () => {
-  const certificate = certificateFor(CLOUD_HOSTS);
+  const certificate = createCertificate(SOVEREIGN_CLOUD_HOSTS);
   let server: RecordingServer;
   let dispatcher: ReturnType<typeof loopbackDispatcher>;
   let agent: LoopbackHttpsAgent;

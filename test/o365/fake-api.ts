@@ -101,6 +101,15 @@ export class CountingCredential implements TokenCredential {
   }
 }
 
+/** A credential whose every token request fails with `message` (an expired secret, a rejected assertion, ...). */
+export function failingCredential(message: string): TokenCredential {
+  return {
+    getToken: async () => {
+      throw new Error(message);
+    },
+  };
+}
+
 /** A client with fast retries, for tests. */
 export function testClient(
   api: FakeApi,

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
-import type { TokenCredential } from '@azure/identity';
 import {
   blobFailureKind,
   checkContentReference,
@@ -17,6 +16,7 @@ import {
 import {
   apiError,
   CountingCredential,
+  failingCredential,
   recentWindow,
   ref,
   startFakeApi,
@@ -188,11 +188,7 @@ describe('blobFailureKind', () => {
   it('a credential that cannot get a token → tenant (CredentialError), counted, nothing sent to the API', async () => {
     const api = await startFakeApi(() => ({ body: [] }));
     try {
-      const failing: TokenCredential = {
-        getToken: async () => {
-          throw new Error('AADSTS7000222: The provided client secret keys are expired.');
-        },
-      };
+      const failing = failingCredential('AADSTS7000222: The provided client secret keys are expired.');
       const { client } = testClient(api, { credential: failing });
       const error = await client.fetchContentText(`${api.feed}/audit/x`).catch((e: unknown) => e);
       assert.ok(error instanceof CredentialError);

@@ -1,72 +1,13 @@
 /**
- * Real host names on loopback, for tests that must see which host a request was meant for: a certificate whose SANs
- * are the clouds' hosts, one HTTPS server that records the Host of every request, and the two connection seams of the
+ * Real host names on loopback, for tests that must see which host a request was meant for: one HTTPS server (with a
+ * certificate from local/tls.ts, whose SANs include the clouds' hosts) that records the Host of every request, and the two connection seams of the
  * client (an undici dispatcher for the API calls, an HTTPS agent for the token requests) that open every connection,
  * whatever host and port the URL names, to that server — TLS still verifies the certificate against the host name.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent as HttpsAgent, createServer, type AgentOptions } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { Agent as UndiciAgent } from 'undici';
-
-export const CLOUD_HOSTS = [
-  'manage.office.com',
-  'manage-gcc.office.com',
-  'manage.office365.us',
-  'manage.protection.apps.mil',
-  'login.microsoftonline.com',
-  'login.microsoftonline.us',
-];
-
-export interface LoopbackCertificate {
-  cert: string;
-  key: string;
-}
-
-/** A throwaway self-signed certificate (its own CA) for the given host names and 127.0.0.1. */
-export function certificateFor(hosts: string[]): LoopbackCertificate {
-  const dir = mkdtempSync(join(tmpdir(), 'o365-cloud-cert-'));
-  try {
-    const keyPath = join(dir, 'key.pem');
-    const certPath = join(dir, 'cert.pem');
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-days',
-        '2',
-        '-keyout',
-        keyPath,
-        '-out',
-        certPath,
-        '-subj',
-        '/CN=o365 cloud hosts test',
-        '-addext',
-        `subjectAltName=${[...hosts.map((h) => `DNS:${h}`), 'IP:127.0.0.1'].join(',')}`,
-        '-addext',
-        'basicConstraints=critical,CA:TRUE',
-        '-addext',
-        'keyUsage=critical,digitalSignature,keyCertSign',
-        '-addext',
-        'extendedKeyUsage=serverAuth',
-      ],
-      { stdio: 'ignore' },
-    );
-    return { cert: readFileSync(certPath, 'utf8'), key: readFileSync(keyPath, 'utf8') };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 export interface SeenRequest {
   host: string;
@@ -92,7 +33,7 @@ export interface RecordingServer {
 
 /** One HTTPS server for every host; it records each request and answers with `answer`. */
 export async function startRecordingServer(
-  certificate: LoopbackCertificate,
+  certificate: { cert: string; key: string },
   answer: Answer,
 ): Promise<RecordingServer> {
   const seen: SeenRequest[] = [];

@@ -23,10 +23,8 @@ import {
   TransientApiError,
   WindowRejectedError,
 } from '../../src/o365';
+import { DAY, HOUR, T0 } from '../harness/sim-client';
 
-const T0 = Date.parse('2026-06-10T12:00:00Z');
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
 const needsCa = process.env.NODE_EXTRA_CA_CERTS ? false : 'run through npm test (NODE_EXTRA_CA_CERTS)';
 
 interface Harness {

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
-import type { TokenCredential } from '@azure/identity';
 import type { TenantConfig } from '../../src/config';
 import {
   blobFailureKind,
@@ -11,7 +10,7 @@ import {
   sharedManagementApiClient,
   ThrottledError,
 } from '../../src/o365';
-import { CountingCredential, startFakeApi } from './fake-api';
+import { CountingCredential, failingCredential, startFakeApi } from './fake-api';
 
 function tenant(apiUrl: string, overrides: Partial<TenantConfig> = {}): TenantConfig {
   const tenantId = randomUUID();
@@ -108,11 +107,7 @@ describe('tenants are isolated', () => {
   it('one tenant’s failing credential leaves another tenant’s token cache and calls untouched', async () => {
     const api = await startFakeApi(() => ({ body: [] }));
     try {
-      const failing: TokenCredential = {
-        getToken: async () => {
-          throw new Error('AADSTS700024: Client assertion is not within its valid time range.');
-        },
-      };
+      const failing = failingCredential('AADSTS700024: Client assertion is not within its valid time range.');
       const good = new CountingCredential();
       const clientA = await createManagementApiClient(tenant(api.url), { credential: failing });
       const clientB = await createManagementApiClient(tenant(api.url), { credential: good });

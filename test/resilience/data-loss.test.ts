@@ -16,7 +16,7 @@ import {
   HOUR,
   startResilienceStack,
   type ResilienceStack,
-  type StatusBody,
+  type PipelineStatus,
 } from '../harness/resilience-stack';
 
 const DAY = 24 * HOUR;
@@ -27,7 +27,7 @@ async function waitForCheckpoint(
   stack: ResilienceStack,
   endMs: number,
   timeoutMs = 45_000,
-): Promise<StatusBody> {
+): Promise<PipelineStatus> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     await stack.host.waitForIdle(timeoutMs).catch(() => undefined);
@@ -44,8 +44,8 @@ async function waitForCheckpoint(
 describe('data loss is reported exactly', { timeout: 120_000 }, () => {
   let stack: ResilienceStack;
   let t0: number;
-  let phase1: StatusBody;
-  let phase2: StatusBody;
+  let phase1: PipelineStatus;
+  let phase2: PipelineStatus;
   let lostRefs: ContentReference[];
   let lostRecords: AuditRecord[];
   let ids: string[];

@@ -12,6 +12,19 @@ before(async () => {
 });
 after(() => host.dispose());
 
+/** The history of two failed attempts, each followed by its retry timer (DTFx event pattern). */
+const TWO_FAILED_ATTEMPTS = [
+  'ExecutionStarted',
+  'TaskScheduled#0',
+  'TaskFailed(0)',
+  'TimerCreated#1',
+  'TimerFired(1)',
+  'TaskScheduled#2',
+  'TaskFailed(2)',
+  'TimerCreated#3',
+  'TimerFired(3)',
+];
+
 const scheduleOnly = (pattern: string[]): string[] =>
   pattern.filter((e) => !e.startsWith('OrchestratorStarted') && !e.startsWith('OrchestratorCompleted'));
 
@@ -25,15 +38,7 @@ test('callActivityWithRetry succeeds on the third attempt with the DTFx event pa
   assert.deepEqual(status.output, { ok: { attempt: 3 } });
   const history = await host.history(id);
   assert.deepEqual(scheduleOnly(eventPattern(history)), [
-    'ExecutionStarted',
-    'TaskScheduled#0',
-    'TaskFailed(0)',
-    'TimerCreated#1',
-    'TimerFired(1)',
-    'TaskScheduled#2',
-    'TaskFailed(2)',
-    'TimerCreated#3',
-    'TimerFired(3)',
+    ...TWO_FAILED_ATTEMPTS,
     'TaskScheduled#4',
     'TaskCompleted(4)',
     'ExecutionCompleted',
@@ -52,18 +57,7 @@ test('exhausted retries fail the task after one extra immediate timer', async ()
   };
   assert.match(status.output.failed, /flaky attempt 2 failed/);
   const history = await host.history(id);
-  assert.deepEqual(scheduleOnly(eventPattern(history)), [
-    'ExecutionStarted',
-    'TaskScheduled#0',
-    'TaskFailed(0)',
-    'TimerCreated#1',
-    'TimerFired(1)',
-    'TaskScheduled#2',
-    'TaskFailed(2)',
-    'TimerCreated#3',
-    'TimerFired(3)',
-    'ExecutionCompleted',
-  ]);
+  assert.deepEqual(scheduleOnly(eventPattern(history)), [...TWO_FAILED_ATTEMPTS, 'ExecutionCompleted']);
   const timers = history.historyEvents.filter((e) => e.EventType === 'TimerCreated');
   const last = timers.at(-1);
   assert.equal(Date.parse(String(last?.FireAt)) - Date.parse(String(last?.Timestamp)), 0);

@@ -1,16 +1,29 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { VirtualClock } from '../../../local/clock';
-import { startTestHost } from '../../harness/host-helpers';
+import type { HostOptions } from '../../../local/host';
+import { startTestHost, type TestHost } from '../../harness/host-helpers';
 
 const start = Date.parse('2026-03-01T00:00:00Z');
 const hour = 3600_000;
 const day = 24 * hour;
 
-test('a durable timer fires exactly when the virtual clock reaches it', async () => {
+/** Runs `body` against a fresh host whose virtual clock starts at `start`, and disposes the host afterwards. */
+async function withHost(
+  options: Omit<Partial<HostOptions>, 'clock'>,
+  body: (host: TestHost, clock: VirtualClock) => Promise<void>,
+): Promise<void> {
   const clock = new VirtualClock(start);
-  const host = await startTestHost({ clock });
+  const host = await startTestHost({ ...options, clock });
   try {
+    await body(host, clock);
+  } finally {
+    await host.dispose();
+  }
+}
+
+test('a durable timer fires exactly when the virtual clock reaches it', () =>
+  withHost({}, async (host, clock) => {
     const id = await host.start('timerThenTime', { delayMs: hour });
     await host.waitForIdle();
     assert.equal(((await host.status(id)) as { runtimeStatus: string }).runtimeStatus, 'Running');
@@ -23,15 +36,10 @@ test('a durable timer fires exactly when the virtual clock reaches it', async ()
     };
     assert.equal(status.output.started, start);
     assert.equal(status.output.woke, start + hour);
-  } finally {
-    await host.dispose();
-  }
-});
+  }));
 
-test('time skipping runs a 10-day timer in 3-day segments, each with its own id', async () => {
-  const clock = new VirtualClock(start);
-  const host = await startTestHost({ clock, timeSkipping: true });
-  try {
+test('time skipping runs a 10-day timer in 3-day segments, each with its own id', () =>
+  withHost({ timeSkipping: true }, async (host) => {
     const id = await host.start('timerThenTime', { delayMs: 10 * day });
     const status = (await host.waitForStatus(id, ['Completed'], 10_000)) as {
       output: { started: number; woke: number };
@@ -46,15 +54,10 @@ test('time skipping runs a 10-day timer in 3-day segments, each with its own id'
       [1, 6 * day],
       [2, 10 * day],
     ]);
-  } finally {
-    await host.dispose();
-  }
-});
+  }));
 
-test('time skipping stops at `until`: an event can still win the race against a timer', async () => {
-  const clock = new VirtualClock(start);
-  const host = await startTestHost({ clock, timeSkipping: { until: start + 30 * 60_000 } });
-  try {
+test('time skipping stops at `until`: an event can still win the race against a timer', () =>
+  withHost({ timeSkipping: { until: start + 30 * 60_000 } }, async (host, clock) => {
     const id = await host.start('eventOrTimeout');
     await host.waitForIdle();
     assert.equal(clock.now(), start, 'the 1-hour timer lies beyond `until`, so the clock did not move');
@@ -62,28 +65,18 @@ test('time skipping stops at `until`: an event can still win the race against a 
     assert.equal(raised.body?.ok, true);
     const status = (await host.waitForStatus(id, ['Completed'], 5000)) as { output: unknown };
     assert.deepEqual(status.output, { via: 'event', value: { fast: true } });
-  } finally {
-    await host.dispose();
-  }
-});
+  }));
 
-test('with unbounded time skipping the timeout wins when no event comes', async () => {
-  const clock = new VirtualClock(start);
-  const host = await startTestHost({ clock, timeSkipping: true });
-  try {
+test('with unbounded time skipping the timeout wins when no event comes', () =>
+  withHost({ timeSkipping: true }, async (host, clock) => {
     const id = await host.start('eventOrTimeout');
     const status = (await host.waitForStatus(id, ['Completed'], 5000)) as { output: unknown };
     assert.deepEqual(status.output, { via: 'timeout' });
     assert.equal(clock.now(), start + hour);
-  } finally {
-    await host.dispose();
-  }
-});
+  }));
 
-test('a deadline timer raced in a loop keeps its id (re-yielded tasks are not scheduled twice)', async () => {
-  const clock = new VirtualClock(start);
-  const host = await startTestHost({ clock });
-  try {
+test('a deadline timer raced in a loop keeps its id (re-yielded tasks are not scheduled twice)', () =>
+  withHost({}, async (host, clock) => {
     const id = await host.start('ticksUntilDeadline');
     for (const n of [1, 2, 3]) {
       await host.waitForIdle();
@@ -96,7 +89,4 @@ test('a deadline timer raced in a loop keeps its id (re-yielded tasks are not sc
     const history = await host.history(id);
     const timers = history.historyEvents.filter((e) => e.EventType === 'TimerCreated');
     assert.equal(timers.length, 1);
-  } finally {
-    await host.dispose();
-  }
-});
+  }));

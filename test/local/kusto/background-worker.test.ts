@@ -4,29 +4,19 @@
  */
 import { DataFormat, IngestClient, IngestionProperties } from 'azure-kusto-ingest';
 import { strict as assert } from 'node:assert';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type RunningAzurite, startAzurite } from '../../../local/azurite';
-import { DB, type Harness, startHarness } from '../../harness/kusto-local';
+import { DB, type Harness, startHarnessWithAzurite } from '../../harness/kusto-local';
 
 describe('local Kusto background queue worker', { timeout: 30_000 }, () => {
-  let dir: string;
-  let azurite: RunningAzurite;
   let h: Harness;
 
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'kusto-local-bg-'));
-    azurite = await startAzurite({ location: dir, blobPort: 0, queuePort: 0, tablePort: 0 });
-    h = await startHarness({ azurite, queuePollMs: 50 });
+    h = await startHarnessWithAzurite({ queuePollMs: 50 });
   });
   after(async () => {
     await h?.close();
-    await azurite?.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   it('ingests a queued batch within a few poll intervals', async () => {

@@ -4,34 +4,25 @@
  */
 import { DataFormat, IngestClient, IngestionProperties } from 'azure-kusto-ingest';
 import { strict as assert } from 'node:assert';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type RunningAzurite, startAzurite } from '../../../local/azurite';
 import { VirtualClock } from '../../../local/clock';
 import { startKustoLocal } from '../../../local/kusto';
-import { DB, type Harness, startHarness } from '../../harness/kusto-local';
+import { type AzuriteHarness, DB, type Harness, startHarnessWithAzurite } from '../../harness/kusto-local';
 
 const count = async (h: Harness, table: string): Promise<number> =>
   Number((await h.query(`${table} | count`))[0]!.Count);
 
 describe('local Kusto queued ingestion honouring the batching policy', { timeout: 120_000 }, () => {
-  let dir: string;
-  let azurite: RunningAzurite;
-  let h: Harness;
+  let h: AzuriteHarness;
 
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'kusto-local-batching-'));
-    azurite = await startAzurite({ location: dir, blobPort: 0, queuePort: 0, tablePort: 0 });
-    h = await startHarness({ azurite, queuePollMs: 200, honourBatchingPolicy: true });
+    h = await startHarnessWithAzurite({ queuePollMs: 200, honourBatchingPolicy: true });
   });
   after(async () => {
     await h?.close();
-    await azurite?.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   it('a batch becomes queryable only after its table batching time, and later batches join the open batch', async () => {
@@ -79,8 +70,8 @@ describe('local Kusto queued ingestion honouring the batching policy', { timeout
     await assert.rejects(
       startKustoLocal({
         port: 0,
-        stateDir: join(dir, 'virtual'),
-        azurite,
+        stateDir: join(h.dir, 'virtual'),
+        azurite: h.azurite,
         clock: new VirtualClock('2026-11-20T00:00:00Z'),
         honourBatchingPolicy: true,
       }),

@@ -23,9 +23,8 @@ import { gzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import { QueueClient } from '@azure/storage-queue';
 import Database from 'better-sqlite3';
-import { type RunningAzurite, startAzurite } from '../../../local/azurite';
 import { KustoStore } from '../../../local/kusto/store';
-import { DB, type Harness, oneApiError, startHarness } from '../../harness/kusto-local';
+import { type AzuriteHarness, DB, oneApiError, startHarnessWithAzurite } from '../../harness/kusto-local';
 
 /**
  * Every message on a status queue. The SDK's `pop(n)` takes only one message per call when there is a single queue
@@ -40,28 +39,35 @@ async function popAll(queue: { pop(n?: number): Promise<unknown[]> }): Promise<R
   }
 }
 
+/** A MULTIJSON batch into `table` whose outcome the endpoint reports on the status queues. */
+const reportedBatch = (
+  table: string,
+  extra: Partial<ConstructorParameters<typeof IngestionProperties>[0]> = {},
+): IngestionProperties =>
+  new IngestionProperties({
+    database: DB,
+    table,
+    format: DataFormat.MULTIJSON,
+    reportLevel: ReportLevel.FailuresAndSuccesses,
+    reportMethod: ReportMethod.Queue,
+    ...extra,
+  });
+
 const stream = (value: unknown): Readable =>
   Readable.from([Buffer.from(typeof value === 'string' ? value : JSON.stringify(value))]);
 
 describe('local Kusto ingestion', { timeout: 180_000 }, () => {
-  let azurite: RunningAzurite;
-  let h: Harness;
+  let h: AzuriteHarness;
   let queued: IngestClient;
 
-  let azuriteDir: string;
-
   before(async () => {
-    azuriteDir = await mkdtemp(join(tmpdir(), 'kusto-local-azurite-'));
-    azurite = await startAzurite({ location: azuriteDir, blobPort: 0, queuePort: 0, tablePort: 0 });
-    h = await startHarness({ azurite, queuePollMs: 0 });
+    h = await startHarnessWithAzurite({ queuePollMs: 0 });
     // autoCorrectEndpoint=false: the ingest client must not prefix the IP host with "ingest-".
     queued = new IngestClient(h.kcsb(), undefined, false);
   });
   after(async () => {
     queued?.close();
     await h?.close();
-    await azurite?.close();
-    if (azuriteDir) await rm(azuriteDir, { recursive: true, force: true });
   });
 
   it('streaming ingestion applies the named mapping and needs the streaming policy', async () => {
@@ -99,8 +105,8 @@ describe('local Kusto ingestion', { timeout: 180_000 }, () => {
   it('.get ingestion resources points at Azurite with SAS', async () => {
     const rows = await h.mgmt('.get ingestion resources');
     const byType = new Map(rows.map((r) => [r.ResourceTypeName, String(r.StorageRoot)]));
-    assert.ok(byType.get('SecuredReadyForAggregationQueue')!.startsWith(`${azurite.queueUrl}/`));
-    assert.ok(byType.get('TempStorage')!.startsWith(`${azurite.blobUrl}/`));
+    assert.ok(byType.get('SecuredReadyForAggregationQueue')!.startsWith(`${h.azurite.queueUrl}/`));
+    assert.ok(byType.get('TempStorage')!.startsWith(`${h.azurite.blobUrl}/`));
     assert.match(byType.get('TempStorage')!, /[?&]sig=/);
     for (const type of ['FailedIngestionsQueue', 'SuccessfulIngestionsQueue', 'IngestionsStatusTable'])
       assert.ok(byType.has(type), type);
@@ -108,15 +114,7 @@ describe('local Kusto ingestion', { timeout: 180_000 }, () => {
 
   it('queued ingestion lands after a drain, tags the extent and reports success', async () => {
     await h.mgmt('.create-merge table Q (Id:string, N:long)');
-    const props = new IngestionProperties({
-      database: DB,
-      table: 'Q',
-      format: DataFormat.MULTIJSON,
-      ingestByTags: ['first'],
-      dropByTags: ['2025-06-01'],
-      reportLevel: ReportLevel.FailuresAndSuccesses,
-      reportMethod: ReportMethod.Queue,
-    });
+    const props = reportedBatch('Q', { ingestByTags: ['first'], dropByTags: ['2025-06-01'] });
     const result = await queued.ingestFromStream(
       stream([
         { Id: 'q1', N: 1 },
@@ -147,14 +145,9 @@ describe('local Kusto ingestion', { timeout: 180_000 }, () => {
 
   it('a batch retried three times with the same ingest-by tag and ingestIfNotExists lands once', async () => {
     await h.mgmt('.create-merge table Once (Id:string)');
-    const props = new IngestionProperties({
-      database: DB,
-      table: 'Once',
-      format: DataFormat.MULTIJSON,
+    const props = reportedBatch('Once', {
       ingestByTags: ['batch-7'],
       ingestIfNotExists: JSON.stringify(['batch-7']) as unknown as string,
-      reportLevel: ReportLevel.FailuresAndSuccesses,
-      reportMethod: ReportMethod.Queue,
     });
     const batch = [{ Id: 'o1' }, { Id: 'o2' }, { Id: 'o3' }];
     await queued.ingestFromStream(stream(batch), props);
@@ -265,16 +258,7 @@ describe('local Kusto ingestion', { timeout: 180_000 }, () => {
     h.kusto.injectIngestionFailures({ table: 'Faulty', status: 'Transient', count: 1 });
     // The injected failure takes the first batch for the table (the SDK's); the hand-made message after it names a
     // blob that was never uploaded.
-    await queued.ingestFromStream(
-      stream([{ Id: 'f1' }]),
-      new IngestionProperties({
-        database: DB,
-        table: 'Faulty',
-        format: DataFormat.MULTIJSON,
-        reportLevel: ReportLevel.FailuresAndSuccesses,
-        reportMethod: ReportMethod.Queue,
-      }),
-    );
+    await queued.ingestFromStream(stream([{ Id: 'f1' }]), reportedBatch('Faulty'));
     await new QueueClient(readyQueue).sendMessage(Buffer.from(JSON.stringify(message)).toString('base64'));
     assert.equal(await h.kusto.drainQueuedIngestion(), 0);
     const failures = (await popAll(new IngestStatusQueues(queued).failure)).filter(
@@ -314,7 +298,7 @@ describe('local Kusto ingestion', { timeout: 180_000 }, () => {
 
   it('tables, mappings, functions, extents and rows survive a restart', async () => {
     await h.mgmt('.create-or-alter function OnceIds() { Once | project Id }');
-    await h.restart({ azurite, queuePollMs: 0 });
+    await h.restart();
     queued.close();
     queued = new IngestClient(h.kcsb(), undefined, false);
     assert.deepEqual(await h.query('OnceIds | order by Id asc'), [{ Id: 'o1' }, { Id: 'o2' }, { Id: 'o3' }]);

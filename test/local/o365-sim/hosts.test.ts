@@ -3,9 +3,8 @@ import { after, before, describe, it } from 'node:test';
 import { VirtualClock } from '../../../local/clock';
 import { type RunningSim, startO365Sim } from '../../../local/o365-sim';
 import { call, listAll, tenantClient, tokenIn } from './tenant-client';
+import { HOUR, T0 } from '../../harness/sim-client';
 
-const T0 = Date.parse('2026-06-10T12:00:00Z');
-const HOUR = 3_600_000;
 const TENANT = 'aaaaaaaa-0000-4000-8000-00000000000a';
 /** Each cloud's Management API host and login host (the paths are the same in every cloud). */
 const CLOUDS = [

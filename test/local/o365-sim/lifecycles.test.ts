@@ -9,9 +9,8 @@ import {
   USER_REPORTED_ALERT_NAME,
 } from '../../../local/o365-sim';
 import { listAll, tenantClient } from './tenant-client';
+import { HOUR, T0 } from '../../harness/sim-client';
 
-const T0 = Date.parse('2026-06-10T12:00:00Z');
-const HOUR = 3_600_000;
 const FROM = T0 - 24 * HOUR;
 type Rec = Record<string, unknown>;
 interface Served {
@@ -49,23 +48,24 @@ describe('o365-sim AIR lifecycle mix', () => {
   let terminatedServed: Map<string, Served>;
   let remediatedServed: Map<string, Served>;
   before(async () => {
-    const base = { port: 0, seed: 12 };
-    terminated = await startO365Sim({
-      ...base,
-      clock: new VirtualClock(T0),
-      tenant: {
-        recordsPerHour: 200,
-        lifecycleMix: { standard: 0, terminatedAfterPending: 1, remediatedBeforeAlertListed: 0 },
-      },
-    });
-    remediated = await startO365Sim({
-      ...base,
-      clock: new VirtualClock(T0),
-      tenant: {
-        recordsPerHour: 200,
-        lifecycleMix: { standard: 0, terminatedAfterPending: 0, remediatedBeforeAlertListed: 1 },
-      },
-    });
+    // The same tenant and seed, every investigation following one lifecycle.
+    const simWithOnly = (lifecycle: 'terminatedAfterPending' | 'remediatedBeforeAlertListed') =>
+      startO365Sim({
+        port: 0,
+        seed: 12,
+        clock: new VirtualClock(T0),
+        tenant: {
+          recordsPerHour: 200,
+          lifecycleMix: {
+            standard: 0,
+            terminatedAfterPending: 0,
+            remediatedBeforeAlertListed: 0,
+            [lifecycle]: 1,
+          },
+        },
+      });
+    terminated = await simWithOnly('terminatedAfterPending');
+    remediated = await simWithOnly('remediatedBeforeAlertListed');
     terminatedServed = await crawl(terminated);
     remediatedServed = await crawl(remediated);
   });

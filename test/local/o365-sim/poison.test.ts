@@ -10,9 +10,8 @@ import {
   startO365Sim,
 } from '../../../local/o365-sim';
 import { call, type Entry, listAll, type TenantClient, tenantClient } from './tenant-client';
+import { HOUR, T0 } from '../../harness/sim-client';
 
-const T0 = Date.parse('2026-06-10T12:00:00Z');
-const HOUR = 3_600_000;
 const FROM = T0 - 6 * HOUR;
 type Rec = Record<string, unknown>;
 

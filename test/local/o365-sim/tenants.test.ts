@@ -1,16 +1,30 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { VirtualClock } from '../../../local/clock';
-import { type RunningSim, startO365Sim, USER_REPORTED_ALERT_NAME } from '../../../local/o365-sim';
+import {
+  type RunningSim,
+  type SimTenantOptions,
+  startO365Sim,
+  USER_REPORTED_ALERT_NAME,
+} from '../../../local/o365-sim';
 import { call, listAll, type TenantClient, tenantClient, tokenIn } from './tenant-client';
+import { HOUR, T0 } from '../../harness/sim-client';
 
-const T0 = Date.parse('2026-06-10T12:00:00Z');
-const HOUR = 3_600_000;
 const A = 'aaaaaaaa-0000-4000-8000-00000000000a';
 const B = 'bbbbbbbb-0000-4000-8000-00000000000b';
 const C = 'cccccccc-0000-4000-8000-00000000000c';
 const PUBLISHER = '99999999-0000-4000-8000-000000000099';
 type Rec = Record<string, unknown>;
+
+/** Runs `body` against a fresh simulator serving `tenants` on a clock standing at T0, and closes it afterwards. */
+async function withSim(tenants: SimTenantOptions[], body: (sim: RunningSim) => Promise<void>): Promise<void> {
+  const sim = await startO365Sim({ port: 0, clock: new VirtualClock(T0), tenants });
+  try {
+    await body(sim);
+  } finally {
+    await sim.close();
+  }
+}
 
 async function crawl(
   client: TenantClient,
@@ -112,80 +126,64 @@ describe('o365-sim several tenants', () => {
   });
 
   it("keeps subscriptions per tenant: starting one tenant's feed does not start another's", async () => {
-    const fresh = await startO365Sim({
-      port: 0,
-      clock: new VirtualClock(T0),
-      tenants: [{ tenantId: A }, { tenantId: B }],
-    });
-    try {
+    await withSim([{ tenantId: A }, { tenantId: B }], async (fresh) => {
       const a = await tenantClient(fresh, A);
       const b = await tenantClient(fresh, B);
       assert.equal((await a.post('subscriptions/start?contentType=Audit.General', PUBLISHER)).status, 200);
       assert.equal((await a.get('subscriptions/list')).json<unknown[]>().length, 1);
       assert.deepEqual((await b.get('subscriptions/list')).json(), []);
-    } finally {
-      await fresh.close();
-    }
+    });
   });
 
   it("counts throttling per tenant and publisher: one tenant's faults and spent budget leave the others untouched", async () => {
-    const throttledSim = await startO365Sim({
-      port: 0,
-      clock: new VirtualClock(T0),
-      tenants: [
+    await withSim(
+      [
         { tenantId: A, faults: { requestBudgetPerMinute: 3 } },
         { tenantId: B, faults: { throttleRate: 1, serverErrorRate: 0 } },
         { tenantId: C },
       ],
-    });
-    try {
-      const [a, b, c] = await Promise.all([A, B, C].map((id) => tenantClient(throttledSim, id)));
-      const statuses = async (client: TenantClient, n: number, publisher?: string): Promise<number[]> => {
-        const out: number[] = [];
-        for (let i = 0; i < n; i++) out.push((await client.get('subscriptions/list', publisher)).status);
-        return out;
-      };
-      // A spends its budget with one publisher; B is throttled on every call; C is never touched by either.
-      const aFirst = await statuses(a as TenantClient, 6, PUBLISHER);
-      const bAll = await statuses(b as TenantClient, 5, PUBLISHER);
-      const cAll = await statuses(c as TenantClient, 10, PUBLISHER);
-      // Another publisher has its own quota in tenant A.
-      const aOther = await statuses(a as TenantClient, 3, '11111111-0000-4000-8000-000000000011');
-      const minuteRolled = aFirst.filter((s) => s === 200).length > 3;
-      if (!minuteRolled) assert.deepEqual(aFirst, [200, 200, 200, 429, 429, 429]);
-      assert.deepEqual(bAll, [429, 429, 429, 429, 429]);
-      assert.deepEqual(cAll, Array(10).fill(200));
-      assert.deepEqual(aOther, [200, 200, 200]);
+      async (throttledSim) => {
+        const [a, b, c] = await Promise.all([A, B, C].map((id) => tenantClient(throttledSim, id)));
+        const statuses = async (client: TenantClient, n: number, publisher?: string): Promise<number[]> => {
+          const out: number[] = [];
+          for (let i = 0; i < n; i++) out.push((await client.get('subscriptions/list', publisher)).status);
+          return out;
+        };
+        // A spends its budget with one publisher; B is throttled on every call; C is never touched by either.
+        const aFirst = await statuses(a as TenantClient, 6, PUBLISHER);
+        const bAll = await statuses(b as TenantClient, 5, PUBLISHER);
+        const cAll = await statuses(c as TenantClient, 10, PUBLISHER);
+        // Another publisher has its own quota in tenant A.
+        const aOther = await statuses(a as TenantClient, 3, '11111111-0000-4000-8000-000000000011');
+        const minuteRolled = aFirst.filter((s) => s === 200).length > 3;
+        if (!minuteRolled) assert.deepEqual(aFirst, [200, 200, 200, 429, 429, 429]);
+        assert.deepEqual(bAll, [429, 429, 429, 429, 429]);
+        assert.deepEqual(cAll, Array(10).fill(200));
+        assert.deepEqual(aOther, [200, 200, 200]);
 
-      const counters = throttledSim.counters();
-      const byTenant = counters.byTenant ?? {};
-      assert.equal(byTenant[C]?.throttled, 0);
-      assert.equal(byTenant[C]?.faultsInjected.overBudget, 0);
-      assert.equal(byTenant[B]?.faultsInjected.throttle, 5);
-      assert.equal(byTenant[B]?.faultsInjected.overBudget, 0);
-      assert.equal(byTenant[A]?.faultsInjected.throttle, 0);
-      if (!minuteRolled) assert.equal(byTenant[A]?.budget.byPublisher[PUBLISHER]?.rejected, 3);
-      assert.equal(byTenant[A]?.budget.byPublisher['11111111-0000-4000-8000-000000000011']?.accepted, 3);
-      assert.equal(byTenant[C]?.budget.byPublisher[PUBLISHER]?.accepted, 10);
-      // The whole-simulator view adds the tenants up.
-      assert.equal(
-        counters.throttled,
-        [A, B, C].reduce((n, id) => n + (byTenant[id]?.throttled ?? 0), 0),
-      );
-      assert.equal(counters.requests.subscriptions, 6 + 5 + 10 + 3);
-      assert.deepEqual(throttledSim.tenant(C).counters(), byTenant[C]);
-    } finally {
-      await throttledSim.close();
-    }
+        const counters = throttledSim.counters();
+        const byTenant = counters.byTenant ?? {};
+        assert.equal(byTenant[C]?.throttled, 0);
+        assert.equal(byTenant[C]?.faultsInjected.overBudget, 0);
+        assert.equal(byTenant[B]?.faultsInjected.throttle, 5);
+        assert.equal(byTenant[B]?.faultsInjected.overBudget, 0);
+        assert.equal(byTenant[A]?.faultsInjected.throttle, 0);
+        if (!minuteRolled) assert.equal(byTenant[A]?.budget.byPublisher[PUBLISHER]?.rejected, 3);
+        assert.equal(byTenant[A]?.budget.byPublisher['11111111-0000-4000-8000-000000000011']?.accepted, 3);
+        assert.equal(byTenant[C]?.budget.byPublisher[PUBLISHER]?.accepted, 10);
+        // The whole-simulator view adds the tenants up.
+        assert.equal(
+          counters.throttled,
+          [A, B, C].reduce((n, id) => n + (byTenant[id]?.throttled ?? 0), 0),
+        );
+        assert.equal(counters.requests.subscriptions, 6 + 5 + 10 + 3);
+        assert.deepEqual(throttledSim.tenant(C).counters(), byTenant[C]);
+      },
+    );
   });
 
   it('changes faults and scripted answers for one tenant only when asked to', async () => {
-    const local = await startO365Sim({
-      port: 0,
-      clock: new VirtualClock(T0),
-      tenants: [{ tenantId: A }, { tenantId: B }],
-    });
-    try {
+    await withSim([{ tenantId: A }, { tenantId: B }], async (local) => {
       const a = await tenantClient(local, A);
       const b = await tenantClient(local, B);
       local.setFaults({ serverErrorRate: 1 }, B);
@@ -220,18 +218,11 @@ describe('o365-sim several tenants', () => {
       ).json()) as { tenantId: string; ids: string[] };
       assert.equal(truth.tenantId, B);
       assert.deepEqual(truth.ids, local.groundTruth(T0 - 6 * HOUR, T0, { tenantId: B }).ids);
-    } finally {
-      await local.close();
-    }
+    });
   });
 
   it('takes per-tenant credentials, so one tenant can refuse the shared secret (as with an expired one)', async () => {
-    const local = await startO365Sim({
-      port: 0,
-      clock: new VirtualClock(T0),
-      tenants: [{ tenantId: A }, { tenantId: B, clientSecret: 'rotated-in-tenant-b' }],
-    });
-    try {
+    await withSim([{ tenantId: A }, { tenantId: B, clientSecret: 'rotated-in-tenant-b' }], async (local) => {
       assert.equal((await tokenIn(local, A)).status, 200);
       const refused = await tokenIn(local, B);
       assert.equal(refused.status, 401);
@@ -239,9 +230,7 @@ describe('o365-sim several tenants', () => {
       assert.equal((await tokenIn(local, B, undefined, 'rotated-in-tenant-b')).status, 200);
       assert.equal(local.counters().byTenant?.[B]?.byCode.invalid_client, 1);
       assert.equal(local.counters().byTenant?.[A]?.byCode.invalid_client, undefined);
-    } finally {
-      await local.close();
-    }
+    });
   });
 
   it('refuses tenant lists that cannot work, naming the tenant and the problem', async () => {

@@ -9,16 +9,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startAzurite, type RunningAzurite } from '../../../local/azurite';
 import { VirtualClock } from '../../../local/clock';
-import { startKustoLocal, type RunningKustoLocal } from '../../../local/kusto';
-import { startO365Sim, type RunningSim } from '../../../local/o365-sim';
-import { appSettings } from '../../../local/stack';
-import { KustoSink, applyKustoSetup } from '../../../src/kusto';
-import { cliKustoSettings } from '../../../src/kusto/cli-settings';
-import { callHost, killHard, spawnChildHost, type ChildHost } from '../../harness/app-host-process';
+import type { RunningSim } from '../../../local/o365-sim';
 import {
-  BASE_SETTINGS,
+  restartableHost,
+  startStandIns,
+  waitUntil,
+  type RestartableHost,
+  type StandIns,
+} from '../../harness/app-host-process';
+import {
   currentHour,
   duplicates,
   HOUR,
@@ -29,32 +29,17 @@ import {
 
 const KEY = 'e2e-crash-restart-key';
 
-const spawnHost = (stateDir: string, t0: number, env: Record<string, string>): Promise<ChildHost> =>
-  spawnChildHost(stateDir, t0, env, KEY);
-const call = (host: ChildHost, method: string, path: string, body?: unknown) =>
-  callHost(host, KEY, method, path, body);
-
-async function until(
-  condition: () => boolean | Promise<boolean>,
-  what: string,
-  timeoutMs = 60_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 2));
-  }
-}
+/** Waits up to a minute for `condition`. */
+const until = (condition: () => boolean | Promise<boolean>, what: string): Promise<void> =>
+  waitUntil(condition, what, Date.now() + 60_000);
 
 describe('host SIGKILLed in the middle of windows and restarted', () => {
   const stateDir = mkdtempSync(join(tmpdir(), 'o365-e2e-crash-'));
   let t0: number;
   let origin: number;
-  let azurite: RunningAzurite;
+  let standIns: StandIns | undefined;
   let sim: RunningSim;
-  let kusto: RunningKustoLocal;
-  let host: ChildHost | undefined;
-  let sink: KustoSink;
+  let host: RestartableHost | undefined;
   let status: PipelineStatus;
   let rows: { Id: string }[];
   const kills: number[] = [];
@@ -63,51 +48,29 @@ describe('host SIGKILLed in the middle of windows and restarted', () => {
     t0 = currentHour();
     origin = t0 - 10 * HOUR;
     const clock = new VirtualClock(t0);
-    azurite = await startAzurite({
-      location: join(stateDir, 'azurite'),
-      blobPort: 0,
-      queuePort: 0,
-      tablePort: 0,
-    });
-    sim = await startO365Sim({
-      port: 0,
-      clock,
+    standIns = await startStandIns(stateDir, clock, {
       seed: 21,
       tenant: { ...SMALL_TENANT, contentStartMs: origin },
       // Real latency so a window lasts long enough to be interrupted.
       faults: { latencyMs: { min: 15, max: 30 } },
     });
-    kusto = await startKustoLocal({ port: 0, stateDir: join(stateDir, 'kusto'), clock });
-    const env = {
-      ...appSettings(
-        {},
-        { o365: sim, kustoUrl: kusto.url, storageConnectionString: azurite.connectionString },
-      ),
-      ...BASE_SETTINGS,
-    };
-    sink = new KustoSink({
-      clusterUrl: kusto.url,
-      ingestUrl: kusto.url,
-      database: env.KUSTO_DATABASE!,
-      table: TABLE,
-      ingestionMode: 'streaming',
-    });
-    // As the deployer's setup would (the app only verifies its Kusto objects).
-    await applyKustoSetup(cliKustoSettings(env));
-    const hostState = join(stateDir, 'host');
+    const { env, sink } = standIns;
+    sim = standIns.sim;
     const fetches = (): number => sim.counters().requests.content;
 
-    host = await spawnHost(hostState, t0, env);
-    const started = await call(host, 'POST', '/api/pipeline/start', {
+    const child = restartableHost(join(stateDir, 'host'), t0, env, KEY);
+    host = child;
+    await child.start();
+    const started = await child.call('POST', '/api/pipeline/start', {
       startFrom: new Date(origin).toISOString(),
     });
     assert.equal(started.status, 202, JSON.stringify(started.body));
     // Kill while blobs of a window are being fetched (4 blobs an hour: fetch 6 is inside the second window).
     for (const atFetch of [6, 19]) {
       await until(() => fetches() >= atFetch, `content fetch ${atFetch}`);
-      await killHard(host);
+      await child.kill();
       kills.push(fetches());
-      host = await spawnHost(hostState, t0, env);
+      await child.start();
     }
     // And right after a window's rows landed in the table, before its ledger entry and checkpoint are saved: the
     // restarted window must not ingest them again.
@@ -115,28 +78,20 @@ describe('host SIGKILLed in the middle of windows and restarted', () => {
       (await sink.query<{ n: number }>(`${TABLE} | count | project n = Count`))[0]?.n ?? 0;
     const landed = await rowCount();
     await until(async () => (await rowCount()) > landed, 'the next ingestion');
-    await killHard(host);
+    await child.kill();
     kills.push(fetches());
-    host = await spawnHost(hostState, t0, env);
+    await child.start();
     await until(async () => {
-      const reply = await call(host!, 'GET', '/api/pipeline/status');
+      const reply = await child.call('GET', '/api/pipeline/status');
       return (reply.body as PipelineStatus).loop?.state === 'waiting';
     }, 'the loop to catch up');
-    status = (await call(host, 'GET', '/api/pipeline/status')).body as PipelineStatus;
+    status = (await child.call('GET', '/api/pipeline/status')).body as PipelineStatus;
     rows = await sink.query<{ Id: string }>(`${TABLE} | project Id`);
   });
 
   after(async () => {
-    if (host) {
-      host.proc.kill('SIGTERM');
-      const grace = setTimeout(() => host?.proc.kill('SIGKILL'), 5000);
-      await host.exited;
-      clearTimeout(grace);
-    }
-    await sink?.close().catch(() => undefined);
-    await kusto?.close();
-    await sim?.close();
-    await azurite?.close();
+    await host?.stop();
+    await standIns?.close();
     rmSync(stateDir, { recursive: true, force: true });
   });
 

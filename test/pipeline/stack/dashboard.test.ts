@@ -77,10 +77,7 @@ describe('status page in headless Chromium over the local stack', () => {
       `${CHROMIUM} is missing: install Debian's package (apt-get install -y chromium).`,
     );
     p = await startPipelineHost({ sim: { seed: 5, tenant: { recordsPerHour: 60, recordsPerBlob: 15 } } });
-    const started = await p.call('POST', '/api/pipeline/start', {
-      startFrom: new Date(p.t0 - 8 * HOUR).toISOString(),
-    });
-    assert.equal(started.status, 202, JSON.stringify(started.body));
+    await p.startLoop(p.t0 - 8 * HOUR);
     await p.driveUntil(p.t0 + HOUR);
     // A rewind of two windows, so the ledger holds windows with a live and a rewind run.
     const rewind = await p.call('POST', '/api/pipeline/rewind', {

@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { PIPELINE_INSTANCE_ID } from '../../../src/pipeline/model';
 import { DEFAULT_FETCH_BATCH_SIZE } from '../../../orchestrators/processWindow';
 import { windowInstanceId } from '../../../src/pipeline/windows';
-import { duplicatesIn, MINUTE, startPipelineHost, type PipelineHost } from '../../harness/pipeline-host';
+import { MINUTE, startPipelineHost, type PipelineHost } from '../../harness/pipeline-host';
 
 describe('a window larger than one fetch batch', () => {
   let p: PipelineHost;
@@ -22,8 +22,7 @@ describe('a window larger than one fetch batch', () => {
     // Exactly one whole window is due: [t0 − 65 min, t0 − 5 min).
     start = p.t0 - 65 * MINUTE;
     end = start + 60 * MINUTE;
-    const started = await p.call('POST', '/api/pipeline/start', { startFrom: new Date(start).toISOString() });
-    assert.equal(started.status, 202, JSON.stringify(started.body));
+    await p.startLoop(start);
     await p.driveUntil(p.t0);
   });
   after(async () => {
@@ -61,8 +60,6 @@ describe('a window larger than one fetch batch', () => {
   });
 
   it('holds exactly the ground truth, no duplicates', async () => {
-    const ids = await p.tableIds();
-    assert.deepEqual(duplicatesIn(ids), []);
-    assert.deepEqual(ids, p.stack.sim!.groundTruth(start, end).ids);
+    await p.assertTableIsGroundTruth(start, end);
   });
 });

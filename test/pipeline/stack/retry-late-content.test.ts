@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import {
+  currentHour,
   duplicatesIn,
   HOUR,
   MINUTE,
@@ -20,7 +21,7 @@ describe('a failed window retried after late content appeared', () => {
   let origin: number;
 
   before(async () => {
-    const t0 = Math.floor(Date.now() / HOUR) * HOUR;
+    const t0 = currentHour();
     origin = t0 - 2 * HOUR;
     p = await startPipelineHost({
       t0,
@@ -30,10 +31,7 @@ describe('a failed window retried after late content appeared', () => {
         faults: { lateListingRate: 0.5, lateListingMinutes: LATE_MINUTES },
       },
     });
-    const started = await p.call('POST', '/api/pipeline/start', {
-      startFrom: new Date(origin).toISOString(),
-    });
-    assert.equal(started.status, 202, JSON.stringify(started.body));
+    await p.startLoop(origin);
     await p.driveUntil(t0);
     // Ingestion refused while the window's blobs created in its last minutes become listable one by one.
     p.stack.kusto!.setDefaultRoles([]);

@@ -1,32 +1,17 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
-
-const root = resolve(__dirname, '..', '..', '..');
+import { spawnHostCli } from '../../harness/child-host';
 
 /** Starts the app on the local host CLI with `env` and returns how it ended (it must end: start-up fails). */
 function startApp(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
   const state = mkdtempSync(join(tmpdir(), 'o365-startup-'));
-  const proc = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      'local/host/cli.ts',
-      '--app',
-      'src/index.ts',
-      '--port',
-      '0',
-      '--rpc-port',
-      '0',
-      '--state',
-      state,
-    ],
-    { cwd: root, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const proc = spawnHostCli(['--app', 'src/index.ts', '--state', state], {
+    PATH: process.env.PATH ?? '',
+    ...env,
+  });
   let output = '';
   proc.stdout.on('data', (c: Buffer) => (output += c.toString()));
   proc.stderr.on('data', (c: Buffer) => (output += c.toString()));

@@ -7,20 +7,17 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { PIPELINE_INSTANCE_ID } from '../../../src/pipeline/model';
 import { windowInstanceId } from '../../../src/pipeline/windows';
-import { HOUR, startPipelineHost, type PipelineHost, type StatusBody } from '../../harness/pipeline-host';
+import { HOUR, startPipelineHost, type PipelineHost, type PipelineStatus } from '../../harness/pipeline-host';
 
 describe('a stop that arrives while the checkpoint is being saved', () => {
   let p: PipelineHost;
   let origin: number;
-  let status: StatusBody;
+  let status: PipelineStatus;
 
   before(async () => {
     p = await startPipelineHost({ sim: { seed: 2, tenant: { recordsPerHour: 20, recordsPerBlob: 20 } } });
     origin = p.t0 - 8 * HOUR;
-    const started = await p.call('POST', '/api/pipeline/start', {
-      startFrom: new Date(origin).toISOString(),
-    });
-    assert.equal(started.status, 202, JSON.stringify(started.body));
+    await p.startLoop(origin);
     // The host runs in this process: the third window's completion is seen within milliseconds, and the stop
     // lands while its checkpoint is written.
     const third = windowInstanceId(PIPELINE_INSTANCE_ID, 'Audit.General', origin + 2 * HOUR);
@@ -42,8 +39,7 @@ describe('a stop that arrives while the checkpoint is being saved', () => {
   });
 
   it('a new start clears the old request and runs on past its first window', async () => {
-    const again = await p.call('POST', '/api/pipeline/start');
-    assert.equal(again.status, 202, JSON.stringify(again.body));
+    await p.startLoop();
     await p.driveUntil(p.t0 + 3 * HOUR);
     const resumed = await p.status();
     assert.equal(resumed.runtimeStatus, 'Running');

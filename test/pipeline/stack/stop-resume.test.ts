@@ -6,26 +6,17 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { PIPELINE_INSTANCE_ID } from '../../../src/pipeline/model';
-import {
-  duplicatesIn,
-  HOUR,
-  startPipelineHost,
-  type PipelineHost,
-  type StatusBody,
-} from '../../harness/pipeline-host';
+import { HOUR, startPipelineHost, type PipelineHost, type PipelineStatus } from '../../harness/pipeline-host';
 
 describe('stop during a backlog, then start again', () => {
   let p: PipelineHost;
   let origin: number;
-  let stopped: StatusBody;
+  let stopped: PipelineStatus;
 
   before(async () => {
     p = await startPipelineHost({ sim: { seed: 21, tenant: { recordsPerHour: 60, recordsPerBlob: 20 } } });
     origin = p.t0 - 12 * HOUR;
-    const started = await p.call('POST', '/api/pipeline/start', {
-      startFrom: new Date(origin).toISOString(),
-    });
-    assert.equal(started.status, 202, JSON.stringify(started.body));
+    await p.startLoop(origin);
     // Asked while the 11-window backlog drains (no timer is involved in draining it, so it runs on its own).
     const deadline = Date.now() + 20_000;
     while (((await p.status()).checkpoint?.windowsDone ?? 0) < 2) {
@@ -53,18 +44,12 @@ describe('stop during a backlog, then start again', () => {
   });
 
   it('holds the ground truth of the windows done so far', async () => {
-    const truth = p.stack.sim!.groundTruth(origin, Date.parse(stopped.checkpoint!.nextStart));
-    const ids = await p.tableIds();
-    assert.deepEqual(duplicatesIn(ids), []);
-    assert.deepEqual(ids, truth.ids);
+    await p.assertTableIsGroundTruth(origin, Date.parse(stopped.checkpoint!.nextStart));
   });
 
   it('a new start resumes from the stored checkpoint and catches up to the ground truth', async () => {
     // A startFrom is ignored once a checkpoint exists: going back would re-process, going forward would skip.
-    const again = await p.call('POST', '/api/pipeline/start', {
-      startFrom: new Date(p.t0 - 2 * HOUR).toISOString(),
-    });
-    assert.equal(again.status, 202, JSON.stringify(again.body));
+    await p.startLoop(p.t0 - 2 * HOUR);
     await p.driveUntil(p.t0 + 2 * HOUR);
     const status = await p.status();
     assert.equal(status.runtimeStatus, 'Running');
@@ -76,8 +61,6 @@ describe('stop during a backlog, then start again', () => {
       (nextStart - origin) / HOUR,
       'no window skipped or repeated',
     );
-    const ids = await p.tableIds();
-    assert.deepEqual(duplicatesIn(ids), []);
-    assert.deepEqual(ids, p.stack.sim!.groundTruth(origin, nextStart).ids);
+    await p.assertTableIsGroundTruth(origin, nextStart);
   });
 });

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { HOUR, startPipelineHost, type PipelineHost, type StatusBody } from '../../harness/pipeline-host';
+import { HOUR, startPipelineHost, type PipelineHost, type PipelineStatus } from '../../harness/pipeline-host';
 
 interface RunLine {
   event: string;
@@ -23,7 +23,7 @@ interface RunLine {
 
 describe('logs and telemetry of window runs', () => {
   let p: PipelineHost;
-  let status: StatusBody;
+  let status: PipelineStatus;
   const lines: string[] = [];
 
   before(async () => {
@@ -31,10 +31,7 @@ describe('logs and telemetry of window runs', () => {
       sim: { seed: 4, tenant: { recordsPerHour: 120, recordsPerBlob: 30, userReportedShare: 0.4 } },
       log: (line) => lines.push(line),
     });
-    const started = await p.call('POST', '/api/pipeline/start', {
-      startFrom: new Date(p.t0 - 4 * HOUR).toISOString(),
-    });
-    assert.equal(started.status, 202, JSON.stringify(started.body));
+    await p.startLoop(p.t0 - 4 * HOUR);
     await p.driveUntil(p.t0);
     status = await p.status();
   });

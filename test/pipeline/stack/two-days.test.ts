@@ -1,20 +1,19 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Checkpoint } from '../../../src/pipeline/model';
-import { HOUR, runUntil, startE2eStack, type E2eStack } from '../../harness/stack-harness';
-
-/** The parts of GET /api/pipeline/status this test reads beyond the shared harness's view. */
-interface TwoDaysStatus {
-  runtimeStatus: string;
-  checkpoint: Checkpoint | null;
-  recentWindows: { contentType: string; windowStart: string; status: string; runs: number }[];
-}
+import {
+  currentHour,
+  HOUR,
+  runUntil,
+  startE2eStack,
+  type E2eStack,
+  type PipelineStatus,
+} from '../../harness/stack-harness';
 
 describe('two simulated days on the whole stack', () => {
   let stack: E2eStack;
   let until: number;
   before(async () => {
-    const t0 = Math.floor(Date.now() / HOUR) * HOUR;
+    const t0 = currentHour();
     until = t0 + 46 * HOUR;
     stack = await startE2eStack({
       t0,
@@ -32,7 +31,7 @@ describe('two simulated days on the whole stack', () => {
   });
 
   it('ends with exactly the ground-truth selection in the table', async () => {
-    const status = (await stack.status()) as unknown as TwoDaysStatus;
+    const status = (await stack.status()) as PipelineStatus;
     const checkpoint = status.checkpoint;
     assert.ok(checkpoint, 'a checkpoint was saved');
     assert.equal(

@@ -1,15 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ConfigError, loadConfig } from '../../../src/config';
-
-const base = {
-  O365_TENANT_ID: '11111111-2222-3333-4444-555555555555',
-  O365_CLIENT_ID: 'aaaaaaaa-2222-3333-4444-555555555555',
-  O365_CLIENT_SECRET: 'not-a-real-secret',
-  KUSTO_CLUSTER_URL: 'https://mycluster.westeurope.kusto.windows.net',
-  KUSTO_DATABASE: 'Security',
-  AzureWebJobsStorage: 'UseDevelopmentStorage=true',
-};
+import { problemsOf, VALID_SETTINGS as base } from '../../harness/config';
 
 test('defaults and derived values', () => {
   const c = loadConfig(base);
@@ -58,17 +50,6 @@ test('every problem is reported with its setting name, and secrets are not echoe
 const T1 = '11111111-2222-3333-4444-555555555555';
 const T2 = '22222222-2222-3333-4444-555555555555';
 const T3 = '33333333-2222-3333-4444-555555555555';
-
-/** The problems loadConfig reports for `env`; fails the test when it reports none. */
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env);
-  } catch (e) {
-    assert.ok(e instanceof ConfigError);
-    return e.problems;
-  }
-  assert.fail('expected a ConfigError');
-}
 
 test('a single tenant resolves to one Commercial tenant that equals config.o365', () => {
   const c = loadConfig(base);

@@ -1,31 +1,22 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { PipelineState } from '../../../src/pipeline/state';
-import { startAzurite, type RunningAzurite } from '../../../local/azurite';
-import { ArchiveStore } from '../../../src/archive';
+import type { ArchiveStore } from '../../../src/archive';
+import { startArchiveOnAzurite, type ArchiveOnAzurite } from '../../harness/archive-azurite';
 
 const HOUR = 60 * 60 * 1000;
 const NOW = Date.parse('2026-03-10T12:30:00Z');
 
 describe('queued-batch id documents', () => {
-  let azurite: RunningAzurite | undefined;
+  let azurite: ArchiveOnAzurite | undefined;
   let archive: ArchiveStore;
-  const location = mkdtempSync(join(tmpdir(), 'recent-ingestions-'));
 
   before(async () => {
-    azurite = await startAzurite({ location, blobPort: 0, queuePort: 0, tablePort: 0 });
-    archive = ArchiveStore.fromConfig({
-      connectionString: azurite.connectionString,
-      archiveContainer: 'recent',
-    });
-    await archive.ensureContainer();
+    azurite = await startArchiveOnAzurite('recent');
+    archive = azurite.store;
   });
   after(async () => {
     await azurite?.close();
-    rmSync(location, { recursive: true, force: true });
   });
 
   it('keeps the current and previous hour for the duplicate check, and prunes older hours', async () => {
