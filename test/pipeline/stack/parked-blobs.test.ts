@@ -115,13 +115,6 @@ describe('poison blobs are parked, retried and given up without stopping the loo
     assert.ok(!status.parked.blobs.some((b) => b.contentId === poison.recovering), 'no longer parked');
     assert.equal(status.parked.count, 4);
     const windows = await p.windows(origin, p.t0 + 2 * HOUR);
-    console.log(
-      JSON.stringify(
-        windows.map((w) => [w.windowStart, w.runs.map((r) => r.counts)]),
-        null,
-        1,
-      ),
-    );
     assert.equal(doneRunsTotal(windows, 'recoveredBlobs'), 1, 'one blob recovered');
     assert.equal(doneRunsTotal(windows, 'parkedBlobs'), 5, 'each poison blob counted once as newly parked');
     await p.assertTableIsGroundTruth(origin, Date.parse(status.checkpoint!.nextStart));
@@ -147,7 +140,6 @@ describe('poison blobs are parked, retried and given up without stopping the loo
     );
     await p.driveUntil(p.t0 + 5 * HOUR);
     const status = (await p.status()) as Status;
-    console.log(JSON.stringify({ parked: status.parked, loop: status.loop, cp: status.checkpoint }, null, 1));
     const lost = status.dataLoss.filter((d) => d.contentId === poison.notFound);
     assert.equal(lost.length, 1, JSON.stringify(status.dataLoss));
     assert.match(lost[0].reason, /given up/);
