@@ -95,15 +95,9 @@ export class ReplayTenant implements ContentSource {
       .map((b) => b.ref);
   }
 
-  /** A recording lists each blob once, under its own contentCreated unless it says otherwise. */
+  /** A recording lists each blob once, under its own contentCreated: no re-listing adds older blobs. */
   blobsListedIn(fromMs: number, toMs: number): ContentRef[] {
-    return this.blobs
-      .filter(
-        (b) =>
-          (b.ref.contentCreated >= fromMs && b.ref.contentCreated < toMs) ||
-          (b.ref.contentCreated < fromMs && b.ref.listedCreated >= fromMs && b.ref.listedCreated < toMs),
-      )
-      .map((b) => b.ref);
+    return this.blobsCreatedIn(fromMs, toMs);
   }
 
   blob(contentId: string): ContentBlob | undefined {

@@ -173,17 +173,9 @@ export class GeneratedTenant implements ContentSource {
   }
 
   blobsListedIn(fromMs: number, toMs: number): ContentRef[] {
-    const out = this.blobsCreatedIn(fromMs, toMs);
-    const back =
-      this.profile.availabilityDelayMinutes * MINUTE + this.faults.relistAfterMinutes * MINUTE + HOUR;
-    for (let h = Math.floor((fromMs - back) / HOUR); h <= Math.floor(toMs / HOUR); h++) {
-      for (const blob of this.hourRefs(h)) {
-        const again = blob.relistedCreated;
-        if (blob.ref.contentCreated < fromMs && again !== undefined && again >= fromMs && again < toMs)
-          out.push({ ...blob.ref, listedCreated: again, listableAt: Math.max(blob.ref.listableAt, again) });
-      }
-    }
-    return out;
+    // The listing's own entries include the re-listings; those of blobs created before the range are the extra ones.
+    const relisted = this.listingEntries(GENERAL, fromMs, toMs).filter((ref) => ref.contentCreated < fromMs);
+    return [...this.blobsCreatedIn(fromMs, toMs), ...relisted];
   }
 
   blob(contentId: string): ContentBlob | undefined {
