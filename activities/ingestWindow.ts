@@ -66,11 +66,9 @@ export function contentTag(rows: AlertRow[]): string {
  */
 async function sampledQueryableAt(
   sink: KustoSink,
-  row: AlertRow | undefined,
+  id: string,
   now: () => number,
 ): Promise<{ queryableAt?: string }> {
-  if (!row) return {};
-  const id = String(row.Id);
   const seen = await sink.existingIds([id]).catch(() => new Set<string>());
   return seen.has(id) ? { queryableAt: isoOf(now()) } : {};
 }
@@ -121,7 +119,7 @@ export function ingestWindowActivity(deps: {
       ingested: result.rows,
       duplicateRecords: duplicates + unique.length - fresh.length,
       handedAt,
-      ...(result.mode === 'streaming' ? await sampledQueryableAt(sink, fresh[0], deps.now) : {}),
+      ...(result.mode === 'streaming' ? await sampledQueryableAt(sink, String(fresh[0].Id), deps.now) : {}),
     };
   };
 }
