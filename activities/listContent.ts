@@ -45,6 +45,11 @@ export interface ListContentOutput {
   givenUp?: LostBlob[];
   /** When the listing finished (wall time, ISO): the "listed" point of the per-stage latency. */
   listedAt?: string;
+  /**
+   * How many of these blobs the window fetches at once: what the tenant's request budget serves (absent in older
+   * histories, whose windows fetched every blob at once).
+   */
+  fetchesInFlight?: number;
 }
 
 export function listContentActivity(deps: {
@@ -139,6 +144,7 @@ export function listContentActivity(deps: {
       ...(parked.due.length ? { parkedRetries: parked.due.length } : {}),
       ...(parked.givenUp.length ? { givenUp: parked.givenUp } : {}),
       listedAt: new Date().toISOString(),
+      fetchesInFlight: client.fetchesInFlight(),
     };
   };
 }

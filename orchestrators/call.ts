@@ -62,6 +62,40 @@ export function* settleAll<T>(
 }
 
 /**
+ * `settleAll` with at most `limit` tasks in flight: `starts[i]()` schedules task i when a place frees up, and the
+ * results come back in the order of `starts`. After a failure nothing new starts; the running tasks settle, then the
+ * first failure is thrown. Deterministic on replay: the history replays completions in the order they happened, and
+ * each one resumes the generator before the next is applied, so the same tasks start at the same points.
+ */
+export function* settleBounded<T>(
+  ctx: OrchestrationContext,
+  starts: Array<() => TypedTask<T>>,
+  limit: number,
+): Generator<Task, T[], unknown> {
+  const results: T[] = new Array<T>(starts.length);
+  const running = new Map<Task, number>();
+  let next = 0;
+  let failed: { error: unknown } | undefined;
+  while (running.size > 0 || (next < starts.length && !failed)) {
+    while (!failed && next < starts.length && running.size < Math.max(1, limit)) {
+      running.set(starts[next](), next++);
+    }
+    const tasks = [...running.keys()];
+    const done = tasks.find((t) => t.isCompleted || t.isFaulted) ?? ((yield ctx.df.Task.any(tasks)) as Task);
+    const index = running.get(done)!;
+    running.delete(done);
+    try {
+      // A settled task yields its value (or throws its error) at once.
+      results[index] = (yield done) as T;
+    } catch (error) {
+      failed ??= { error };
+    }
+  }
+  if (failed) throw failed.error;
+  return results;
+}
+
+/**
  * `settleAll` for a Task.all that already exists (e.g. raced against a stop event). A task belongs to one compound
  * task only: a second Task.all over the same tasks would never complete, so the caller passes the one it made.
  */

@@ -1,6 +1,7 @@
 /**
- * One window of one content type: subscribe → list → fan out one fetch per blob (bounded batches) → correlate →
- * ingest (de-duplicated by record Id, tagged per window) → ledger. Deterministic: no I/O, no clock, no randomness.
+ * One window of one content type: subscribe → list → one fetch per blob (as many at once as the tenant's budget
+ * serves, in bounded batches) → correlate → ingest (de-duplicated by record Id, tagged per window) → ledger.
+ * Deterministic: no I/O, no clock, no randomness.
  * An activity that still fails after its retries fails the window; the caller retries it, it is never skipped.
  */
 import type { OrchestrationContext, Task } from 'durable-functions';
@@ -23,7 +24,7 @@ import {
   type WindowCounts,
 } from '../src/pipeline/model';
 import { MINUTE_MS, isoOf } from '../src/pipeline/windows';
-import { activityTask, call, settleAll, subOrchestrationTask } from './call';
+import { activityTask, call, settleAll, settleBounded, subOrchestrationTask } from './call';
 
 /** Blobs fetched directly by the window; larger windows fan out through fetchBatch children of this size. */
 export const DEFAULT_FETCH_BATCH_SIZE = 200;
@@ -61,6 +62,8 @@ export interface ProcessWindowOutput {
 
 export interface FetchBatchInput {
   items: FetchContentInput[];
+  /** Fetches at once (absent in older histories: all). */
+  inFlight?: number;
 }
 
 export function* processWindow(ctx: OrchestrationContext): Generator<Task, ProcessWindowOutput, unknown> {
@@ -144,18 +147,16 @@ function doneRecord(
   };
 }
 
-/** A child of a large window: fetches one batch of blobs in parallel and returns their outcomes. */
+/** A child of a large window: fetches one batch of blobs, `inFlight` at a time (older inputs: all at once). */
 export function* fetchBatch(ctx: OrchestrationContext): Generator<Task, FetchContentOutput[], unknown> {
-  const { items } = ctx.df.getInput<FetchBatchInput>();
-  return yield* settleAll(
-    ctx,
-    items.map((item) => activityTask(ctx, 'fetchContent', item)),
-  );
+  const { items, inFlight } = ctx.df.getInput<FetchBatchInput>();
+  return yield* fetchEach(ctx, items, inFlight);
 }
 
 /**
- * One fetch per listed blob: directly for a small window; through fetchBatch children for a large one, so each
- * child's history holds one batch and the window's own history stays small whatever the volume.
+ * One fetch per listed blob, at most the listing's `fetchesInFlight` at a time: directly for a small window; through
+ * fetchBatch children for a large one, so each child's history holds one batch and the window's own history stays
+ * small whatever the volume. Children run side by side only as far as the limit needs more than one batch.
  */
 function* fetchAll(
   ctx: OrchestrationContext,
@@ -171,22 +172,43 @@ function* fetchAll(
     windowEnd: input.windowEnd,
     loopId: parkedSetOf(input),
   }));
+  const limit = listed.fetchesInFlight;
   const batchSize = input.batchSize ?? DEFAULT_FETCH_BATCH_SIZE;
-  if (items.length <= batchSize) {
-    return yield* settleAll(
-      ctx,
-      items.map((item) => activityTask(ctx, 'fetchContent', item)),
-    );
-  }
-  const children = chunk(items, batchSize).map((batch, i) =>
-    subOrchestrationTask<FetchBatchInput, FetchContentOutput[]>(
-      ctx,
-      OrchestratorNames.fetchBatch,
-      { items: batch },
-      `${ctx.df.instanceId}-batch${i}`,
-    ),
+  if (items.length <= batchSize) return yield* fetchEach(ctx, items, limit);
+  const childrenAtOnce = limit === undefined ? undefined : Math.ceil(limit / batchSize);
+  const inFlight = limit === undefined ? undefined : Math.ceil(limit / childrenAtOnce!);
+  const children = chunk(items, batchSize).map(
+    (batch, i) => () =>
+      subOrchestrationTask<FetchBatchInput, FetchContentOutput[]>(
+        ctx,
+        OrchestratorNames.fetchBatch,
+        { items: batch, ...(inFlight === undefined ? {} : { inFlight }) },
+        `${ctx.df.instanceId}-batch${i}`,
+      ),
   );
-  return (yield* settleAll(ctx, children)).flat();
+  const batches =
+    childrenAtOnce === undefined
+      ? yield* settleAll(
+          ctx,
+          children.map((start) => start()),
+        )
+      : yield* settleBounded(ctx, children, childrenAtOnce);
+  return batches.flat();
+}
+
+/** Fetches `items`, `limit` at a time; without a limit (older histories) all at once, as they ran. */
+function* fetchEach(
+  ctx: OrchestrationContext,
+  items: FetchContentInput[],
+  limit: number | undefined,
+): Generator<Task, FetchContentOutput[], unknown> {
+  const starts = items.map((item) => () => activityTask(ctx, 'fetchContent', item));
+  return limit === undefined
+    ? yield* settleAll(
+        ctx,
+        starts.map((start) => start()),
+      )
+    : yield* settleBounded(ctx, starts, limit);
 }
 
 /** Blobs whose times a run record carries: enough for percentiles, small enough for orchestration history. */

@@ -24,6 +24,11 @@ const realClock: BudgetClock = {
 
 const MINUTE_MS = Duration.fromObject({ minutes: 1 }).as('milliseconds');
 
+/** The fetch duration (request plus archive and parse) that {@link RequestBudget.fetchesInFlight} keeps busy. */
+const FETCH_SECONDS_COVERED = 2;
+/** One fetch waiting for the budget while another is in flight: a slow blob never idles the budget alone. */
+const MIN_FETCHES_IN_FLIGHT = 2;
+
 export class RequestBudget {
   private readonly perMinute: number;
   private readonly capacity: number;
@@ -93,6 +98,16 @@ export class RequestBudget {
 
   stats(): BudgetStats {
     return { requestsPerMinute: this.perMinute, ...this.counters };
+  }
+
+  /**
+   * How many fetches one window should have in flight: enough to spend the budget while each fetch takes up to
+   * FETCH_SECONDS_COVERED, and no more. A fetch beyond that would only wait here for its turn while holding one of
+   * the host's activity slots, which every tenant's activities share first come, first served, so one tenant's
+   * queue would delay the others' fetches and their non-fetch steps.
+   */
+  fetchesInFlight(): number {
+    return Math.max(MIN_FETCHES_IN_FLIGHT, Math.ceil((this.perMinute / 60) * FETCH_SECONDS_COVERED));
   }
 
   /** Milliseconds until a grant is allowed at `now` (0 = now). */

@@ -143,6 +143,11 @@ export class ManagementApiClient {
     return fetchContent(this.transport, contentUri);
   }
 
+  /** Fetches one window should run at once for this tenant's request budget (see RequestBudget.fetchesInFlight). */
+  fetchesInFlight(): number {
+    return this.transport.fetchesInFlight();
+  }
+
   stats(): ClientStats {
     const t = this.transport.counters;
     return {

@@ -102,6 +102,10 @@ export class ApiTransport {
     return this.options.budget.stats();
   }
 
+  fetchesInFlight(): number {
+    return this.options.budget.fetchesInFlight();
+  }
+
   /** The server's current time as best known: the injected clock corrected by the learned skew. */
   serverNow(): number {
     return this.options.now() + this.skewMs;

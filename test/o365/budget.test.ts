@@ -82,6 +82,13 @@ describe('request budget', () => {
     assert.equal(budget.stats().pauses, 1);
   });
 
+  it("sizes a window's fetches in flight to two seconds of budget, at least two", () => {
+    assert.equal(new RequestBudget(60).fetchesInFlight(), 2);
+    assert.equal(new RequestBudget(150).fetchesInFlight(), 5);
+    assert.equal(new RequestBudget(2000).fetchesInFlight(), 67);
+    assert.equal(new RequestBudget(1).fetchesInFlight(), 2);
+  });
+
   it('rejects a rate below one request per minute', () => {
     assert.throws(() => new RequestBudget(0), RangeError);
   });

@@ -6,6 +6,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { PIPELINE_INSTANCE_ID } from '../../../src/pipeline/model';
+import { RequestBudget } from '../../../src/o365';
+import type { ShownEvent } from '../../harness/host-helpers';
 import { DEFAULT_FETCH_BATCH_SIZE } from '../../../orchestrators/processWindow';
 import { windowInstanceId } from '../../../src/pipeline/windows';
 import { MINUTE, startPipelineHost, type PipelineHost } from '../../harness/pipeline-host';
@@ -29,6 +31,15 @@ describe('a window larger than one fetch batch', () => {
     await p?.dispose();
   });
 
+  /** The instance's history events, from the host's status API. */
+  async function history(instanceId: string): Promise<ShownEvent[]> {
+    const res = await fetch(
+      `${p.stack.host.rpcBaseUrl}instances/${encodeURIComponent(instanceId)}?showHistory=true`,
+    );
+    assert.equal(res.status, 200);
+    return ((await res.json()) as { historyEvents: ShownEvent[] }).historyEvents;
+  }
+
   it('processed the window through fetchBatch children of at most one batch each', async () => {
     const truth = p.stack.sim!.groundTruth(start, end);
     assert.ok(truth.contentBlobs > DEFAULT_FETCH_BATCH_SIZE, `${truth.contentBlobs} blobs`);
@@ -48,6 +59,16 @@ describe('a window larger than one fetch batch', () => {
     assert.equal(status.checkpoint?.totals.fetched, truth.contentBlobs);
   });
 
+  it("fetched at most the budget's fetchesInFlight at once, one batch child at a time", async () => {
+    // The stack's client has the default budget, 2,000 requests/min.
+    const limit = new RequestBudget(2000).fetchesInFlight();
+    const windowId = windowInstanceId(PIPELINE_INSTANCE_ID, 'Audit.General', start);
+    const window = await history(windowId);
+    assert.equal(peakOpen(window, 'SubOrchestrationInstanceCreated', 'SubOrchestrationInstanceCompleted'), 1);
+    const batch0 = await history(`${windowId}-batch0`);
+    assert.equal(peakOpen(batch0, 'TaskScheduled', 'TaskCompleted'), limit);
+  });
+
   it('archived every blob raw, once', async () => {
     const truth = p.stack.sim!.groundTruth(start, end);
     const raw = await p.archive().list('raw/Audit.General/');
@@ -63,3 +84,15 @@ describe('a window larger than one fetch batch', () => {
     await p.assertTableIsGroundTruth(start, end);
   });
 });
+
+/** The most tasks started (`opened`) and not yet completed (`closed`, by TaskScheduledId) at any point of a history. */
+function peakOpen(events: ShownEvent[], opened: string, closed: string): number {
+  const open = new Set<number>();
+  let peak = 0;
+  for (const e of events) {
+    if (e.EventType === opened) open.add(e.EventId);
+    if (e.EventType === closed) open.delete(e.TaskScheduledId!);
+    peak = Math.max(peak, open.size);
+  }
+  return peak;
+}

@@ -25,6 +25,8 @@ type Scheduled =
 interface Run {
   result: unknown;
   log: Scheduled[];
+  /** Activities as they are scheduled (`+name`) and as they complete (`-name`), in order. */
+  timeline: string[];
   customStatus: any;
   continuedWith?: any;
 }
@@ -36,13 +38,15 @@ function fakeContext(input: unknown, instanceId: string, nowIso: string, run: Ru
     instanceId,
     currentUtcDateTime: new Date(nowIso),
     getInput: () => input,
-    callActivityWithRetry: (name: string, _retry: unknown, arg: unknown) => ({
-      kind: 'activity',
-      name,
-      input: arg,
-    }),
+    callActivityWithRetry: (name: string, _retry: unknown, arg: unknown) => {
+      run.timeline.push(`+${name}`);
+      return { kind: 'activity', name, input: arg };
+    },
     callActivity: (name: string, arg: unknown) => ({ kind: 'activity', name, input: arg }),
-    callSubOrchestrator: (name: string, arg: unknown, id: string) => ({ kind: 'sub', name, input: arg, id }),
+    callSubOrchestrator: (name: string, arg: unknown, id: string) => {
+      run.timeline.push(`+${name}`);
+      return { kind: 'sub', name, input: arg, id };
+    },
     createTimer: (at: Date) => ({ kind: 'timer', at, cancel: () => undefined }),
     waitForExternalEvent: (name: string) => ({ kind: 'event', name }),
     setCustomStatus: (s: unknown) => (run.customStatus = s),
@@ -66,7 +70,7 @@ function drive(
   instanceId = 'parent',
   nowIso = '2026-03-10T12:00:00.000Z',
 ): Run {
-  const run: Run = { result: undefined, log: [], customStatus: undefined };
+  const run: Run = { result: undefined, log: [], timeline: [], customStatus: undefined };
   const gen = orchestrator(fakeContext(input, instanceId, nowIso, run));
   const resolve = (task: Scheduled): unknown => {
     run.log.push(task);
@@ -78,19 +82,25 @@ function drive(
       throw new Error('no task completes');
     }
     const value = answer(task);
+    if (task.kind === 'activity' || task.kind === 'sub') run.timeline.push(`-${task.name}`);
     if (value instanceof Error) throw value;
     return value;
   };
-  let step = gen.next();
-  while (!step.done) {
-    try {
-      step = gen.next(resolve(step.value as Scheduled));
-    } catch (error) {
-      step = gen.throw(error);
+  try {
+    let step = gen.next();
+    while (!step.done) {
+      try {
+        step = gen.next(resolve(step.value as Scheduled));
+      } catch (error) {
+        step = gen.throw(error);
+      }
     }
+    run.result = step.value;
+    return run;
+  } catch (error) {
+    // The orchestration failed: the error carries what it did before, for the test to inspect.
+    throw Object.assign(error as Error, { run });
   }
-  run.result = step.value;
-  return run;
 }
 
 const windowInput = (over: Partial<ProcessWindowInput> = {}): ProcessWindowInput => ({
@@ -112,7 +122,7 @@ const blob = (i: number) => ({
   contentCreated: '2026-03-10T08:30:00.000Z',
 });
 
-function windowAnswers(blobs: number): Answer {
+function windowAnswers(blobs: number, listing: Record<string, unknown> = {}): Answer {
   return (task) => {
     if (task.kind !== 'activity') return undefined;
     switch (task.name) {
@@ -122,6 +132,7 @@ function windowAnswers(blobs: number): Answer {
           listed: blobs + 1,
           alreadyProcessed: 1,
           lateContent: 0,
+          ...listing,
         };
       case ActivityNames.fetchContent:
         return {
@@ -152,19 +163,30 @@ function windowAnswers(blobs: number): Answer {
 }
 
 /** Runs processWindow, driving fetchBatch children through the same answers. */
-function runWindow(input: ProcessWindowInput, answers: Answer): Run {
-  const children: Run[] = [];
+function runWindow(input: ProcessWindowInput, answers: Answer): Run & { children: Run[] } {
+  // By id: Task.any asks a child for its answer before the parent yields it.
+  const children = new Map<string, Run>();
   const answer: Answer = (task) => {
     if (task.kind === 'sub') {
-      const child = drive(fetchBatch, task.input, answers, task.id);
-      children.push(child);
-      return child.result;
+      if (!children.has(task.id)) children.set(task.id, drive(fetchBatch, task.input, answers, task.id));
+      return children.get(task.id)!.result;
     }
     return answers(task);
   };
   const run = drive(processWindow, input, answer, 'o365-pipeline-Audit.General-2026-03-10T08:00:00.000Z');
-  run.log.push(...children.flatMap((c) => c.log));
-  return run;
+  run.log.push(...[...children.values()].flatMap((c) => c.log));
+  return { ...run, children: [...children.values()] };
+}
+
+/** The most tasks of `name` scheduled and not yet completed at any point of a timeline. */
+function peakInFlight(timeline: string[], name: string): number {
+  let running = 0;
+  let peak = 0;
+  for (const event of timeline) {
+    if (event === `+${name}`) peak = Math.max(peak, ++running);
+    if (event === `-${name}`) running--;
+  }
+  return peak;
 }
 
 describe('processWindow', () => {
@@ -214,6 +236,66 @@ describe('processWindow', () => {
     const record = run.log.find((t) => t.kind === 'activity' && t.name === ActivityNames.recordWindow);
     assert.ok(record && record.kind === 'activity');
     assert.deepEqual(record.input.contentIds, ['blob-0', 'blob-1', 'blob-2']);
+  });
+
+  it("keeps at most the listing's fetchesInFlight fetches running and fetches every blob once", () => {
+    const run = runWindow(windowInput(), windowAnswers(10, { fetchesInFlight: 3 }));
+    assert.equal(peakInFlight(run.timeline, ActivityNames.fetchContent), 3);
+    const fetched = run.log.filter((t) => t.kind === 'activity' && t.name === ActivityNames.fetchContent);
+    assert.deepEqual(
+      fetched.map((t) => (t as { input: { content: { contentId: string } } }).input.content.contentId),
+      Array.from({ length: 10 }, (_, i) => `blob-${i}`),
+    );
+    const correlate = run.log.find((t) => t.kind === 'activity' && t.name === ActivityNames.correlateWindow);
+    assert.equal((correlate as { input: { fetched: unknown[] } }).input.fetched.length, 10);
+  });
+
+  it('runs fetchBatch children only as many at once as the limit needs, each within its share', () => {
+    const run = runWindow(windowInput({ batchSize: 4 }), windowAnswers(20, { fetchesInFlight: 6 }));
+    assert.equal(run.children.length, 5);
+    assert.equal(peakInFlight(run.timeline, 'fetchBatch'), 2, 'ceil(6 / 4) children at once');
+    for (const child of run.children) {
+      assert.ok(
+        peakInFlight(child.timeline, ActivityNames.fetchContent) <= 3,
+        'each child fetches 6 / 2 at once',
+      );
+    }
+    const correlate = run.log.find((t) => t.kind === 'activity' && t.name === ActivityNames.correlateWindow);
+    assert.deepEqual(
+      (correlate as { input: { fetched: { contentId: string }[] } }).input.fetched.map((f) => f.contentId),
+      Array.from({ length: 20 }, (_, i) => `blob-${i}`),
+    );
+  });
+
+  it('schedules every fetch at once when the listing carries no limit (histories written before it)', () => {
+    const run = runWindow(windowInput(), windowAnswers(10));
+    assert.equal(peakInFlight(run.timeline, ActivityNames.fetchContent), 10);
+  });
+
+  it('reports a failed fetch only after the running ones settle, and starts no fetch after it', () => {
+    const answers = windowAnswers(10, { fetchesInFlight: 3 });
+    const failBlob1: Answer = (task) =>
+      task.kind === 'activity' &&
+      task.name === ActivityNames.fetchContent &&
+      task.input.content.contentId === 'blob-1'
+        ? new Error('blob-1 failed')
+        : answers(task);
+    const failure = (() => {
+      try {
+        runWindow(windowInput(), failBlob1);
+      } catch (error) {
+        return error as Error & { run: Run };
+      }
+      assert.fail('the window should fail');
+    })();
+    assert.match(failure.message, /blob-1 failed/);
+    const fetches = failure.run.timeline.filter((e) => e.endsWith(ActivityNames.fetchContent));
+    // blob-0, 1, 2 start; blob-0 completes and blob-3 starts; blob-1 fails; blob-2 and blob-3 settle; nothing more.
+    assert.deepEqual(
+      fetches,
+      ['+', '+', '+', '-', '+', '-', '-', '-'].map((e) => e + ActivityNames.fetchContent),
+    );
+    assert.ok(!failure.run.timeline.includes(`+${ActivityNames.correlateWindow}`));
   });
 
   it('completes a window with nothing to fetch', () => {
