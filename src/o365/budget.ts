@@ -3,7 +3,8 @@
  * blob fetches slows down instead of being throttled by the service (documented baseline ~2,000 requests/minute).
  *
  * Two rules hold at once:
- * - a sliding window: never more than `requestsPerMinute` grants in any 60 seconds, exactly, whatever the burst;
+ * - a sliding window: never more than `requestsPerMinute` grants in any 61 seconds (60 and an allowance for the
+ *   order in which requests arrive), exactly, whatever the burst;
  * - a token bucket (rate requestsPerMinute/60 s, capacity one second's worth) that spreads grants evenly, so the
  *   budget is not spent in one burst at the start of each minute.
  * Waiters are served first come, first served. When the service throttles anyway (other processes share the tenant's
@@ -23,6 +24,13 @@ const realClock: BudgetClock = {
 };
 
 const MINUTE_MS = Duration.fromObject({ minutes: 1 }).as('milliseconds');
+/**
+ * The sliding window is this much longer than a minute. The service counts requests when they arrive, and a request
+ * granted first can arrive after one granted later (each waits for a connection, a token, the network), so grants
+ * exactly a minute apart could arrive within one of the service's minutes. At 1/61 of the budget it is cheap.
+ */
+const TRANSIT_ALLOWANCE_MS = Duration.fromObject({ seconds: 1 }).as('milliseconds');
+const WINDOW_MS = MINUTE_MS + TRANSIT_ALLOWANCE_MS;
 
 /** The fetch duration (request plus archive and parse) that {@link RequestBudget.fetchesInFlight} keeps busy. */
 const FETCH_SECONDS_COVERED = 2;
@@ -115,7 +123,7 @@ export class RequestBudget {
     this.refill(now);
     const tokenWait = this.tokens >= 1 ? 0 : Math.ceil((1 - this.tokens) / this.refillPerMs);
     const oldest = this.grants.length < this.perMinute ? undefined : this.grants[this.head];
-    const windowWait = oldest === undefined ? 0 : Math.max(0, oldest + MINUTE_MS - now);
+    const windowWait = oldest === undefined ? 0 : Math.max(0, oldest + WINDOW_MS - now);
     return Math.max(tokenWait, windowWait, this.pausedUntil - now, 0);
   }
 
