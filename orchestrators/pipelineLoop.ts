@@ -123,12 +123,20 @@ function* sleepUntilDue(
   stop: Task,
 ): Generator<Task, GenerationEnd, unknown> {
   ctx.df.setCustomStatus(statusOf(ctx, loop, { state: 'waiting', nextWakeAt: isoOf(wakeAtMs) }));
-  const timer = ctx.df.createTimer(new Date(wakeAtMs));
-  if ((yield ctx.df.Task.any([timer, stop])) === stop) {
-    timer.cancel();
-    return { status: statusOf(ctx, loop, { state: 'stopped' }) };
-  }
+  if (yield* stoppedBefore(ctx, wakeAtMs, stop)) return { status: statusOf(ctx, loop, { state: 'stopped' }) };
   return { status: statusOf(ctx, loop, { state: 'waiting' }), next: { ...loop } };
+}
+
+/** Waits on a durable timer until `atMs`; true when the stop event came first (the timer is then cancelled). */
+function* stoppedBefore(
+  ctx: OrchestrationContext,
+  atMs: number,
+  stop: Task,
+): Generator<Task, boolean, unknown> {
+  const timer = ctx.df.createTimer(new Date(atMs));
+  if ((yield ctx.df.Task.any([timer, stop])) !== stop) return false;
+  timer.cancel();
+  return true;
 }
 
 type WindowRun =
@@ -268,10 +276,6 @@ function* backOffAfterFailure(
   });
   if (stopSeen) return { status };
   ctx.df.setCustomStatus(status);
-  const timer = ctx.df.createTimer(new Date(retryAtMs));
-  if ((yield ctx.df.Task.any([timer, stop])) === stop) {
-    timer.cancel();
-    return { status: { ...status, state: 'stopped' } };
-  }
+  if (yield* stoppedBefore(ctx, retryAtMs, stop)) return { status: { ...status, state: 'stopped' } };
   return { status, next: { ...failed, attempt: attempt + 1 } };
 }
