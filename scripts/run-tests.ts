@@ -7,6 +7,7 @@
  */
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { ensureLocalCertificate, extraCaCertsEnv } from '../local/tls';
 
@@ -34,9 +35,17 @@ if (files.length === 0) {
   process.exit(1);
 }
 const cert = ensureLocalCertificate();
-const child = spawn(process.execPath, ['--import', 'tsx', '--test', ...files], {
-  cwd: root,
-  stdio: 'inherit',
-  env: { ...process.env, NODE_EXTRA_CA_CERTS: extraCaCertsEnv(cert), ...(soak ? { SOAK: '1' } : {}) },
-});
+// One test file per core (at least two). A stack test runs the whole local stack in its own single-threaded process,
+// so one file at a time keeps about one core busy; two at a time use both cores of the CI machine
+// (docs/benchmarks.md, "CI time"). TEST_CONCURRENCY overrides it.
+const concurrency = Number(process.env.TEST_CONCURRENCY) || Math.max(2, availableParallelism());
+const child = spawn(
+  process.execPath,
+  ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...files],
+  {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, NODE_EXTRA_CA_CERTS: extraCaCertsEnv(cert), ...(soak ? { SOAK: '1' } : {}) },
+  },
+);
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
