@@ -5,9 +5,11 @@
  * ({@link startQueuedHarness}). Every test file closes what it opened.
  */
 import { Client, KustoConnectionStringBuilder } from 'azure-kusto-data';
+import { DataFormat, IngestionProperties, StreamingIngestClient } from 'azure-kusto-ingest';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import type { AccessToken, TokenCredential } from '@azure/identity';
 import { type RunningAzurite, startAzurite } from '../../local/azurite';
 import { type KustoLocalOptions, type RunningKustoLocal, startKustoLocal } from '../../local/kusto/index';
@@ -25,6 +27,15 @@ export interface Harness {
   query(text: string): Promise<Record<string, unknown>[]>;
   /** Column name → ColumnType of a query's primary result. */
   columnTypes(text: string): Promise<Record<string, string>>;
+  /**
+   * Streams `body` (text as is, anything else as JSON) into `table` through the real StreamingIngestClient: JSON
+   * lines unless `format` says otherwise, with the named ingestion mapping when given.
+   */
+  streamIngest(
+    table: string,
+    body: unknown,
+    options?: { format?: DataFormat; mapping?: string },
+  ): Promise<void>;
   /** Stops the endpoint and starts it again on the same state directory (a restart). */
   restart(options?: KustoLocalOptions): Promise<void>;
   close(): Promise<void>;
@@ -55,6 +66,21 @@ export async function startHarness(options: KustoLocalOptions = {}): Promise<Har
     columnTypes: async (text) => {
       const table = (await harness.client.execute(DB, text)).primaryResults[0]!;
       return Object.fromEntries(table.columns.map((c) => [c.name, c.type]));
+    },
+    streamIngest: async (table, body, { format = DataFormat.JSON, mapping } = {}) => {
+      const client = new StreamingIngestClient(harness.kcsb());
+      try {
+        const props = new IngestionProperties({
+          database: DB,
+          table,
+          format,
+          ...(mapping ? { ingestionMappingReference: mapping } : {}),
+        });
+        const text = typeof body === 'string' ? body : JSON.stringify(body);
+        await client.ingestFromStream(Readable.from([Buffer.from(text)]), props);
+      } finally {
+        client.close();
+      }
     },
     restart: async (extra = {}) => {
       harness.client.close();

@@ -12,7 +12,6 @@ import {
   ReportLevel,
   ReportMethod,
   StreamDescriptor,
-  StreamingIngestClient,
 } from 'azure-kusto-ingest';
 import { strict as assert } from 'node:assert';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -75,25 +74,14 @@ describe('local Kusto ingestion', { timeout: 180_000 }, () => {
     await h.mgmt(
       `.create-or-alter table S ingestion json mapping 'SMap' '[{"column":"Id","path":"$.id"},{"column":"At","path":"$.ts","datatype":"datetime"},{"column":"N","path":"$.nested.n"},{"column":"Raw","path":"$"}]'`,
     );
-    const client = new StreamingIngestClient(h.kcsb());
-    try {
-      const props = new IngestionProperties({
-        database: DB,
-        table: 'S',
-        format: DataFormat.JSON,
-        ingestionMappingReference: 'SMap',
-      });
-      const records =
-        '{"id":"s1","ts":"2025-01-02T03:04:05Z","nested":{"n":"42"}}\n{"id":"s2","ts":"not a date","nested":{}}\n';
-      await assert.rejects(client.ingestFromStream(stream(records), props), (e: unknown) => {
-        assert.equal(oneApiError(e)?.code, 'BadRequest_StreamingIngestionPolicyNotEnabled');
-        return true;
-      });
-      await h.mgmt('.alter table S policy streamingingestion enable');
-      await client.ingestFromStream(stream(records), props);
-    } finally {
-      client.close();
-    }
+    const records =
+      '{"id":"s1","ts":"2025-01-02T03:04:05Z","nested":{"n":"42"}}\n{"id":"s2","ts":"not a date","nested":{}}\n';
+    await assert.rejects(h.streamIngest('S', records, { mapping: 'SMap' }), (e: unknown) => {
+      assert.equal(oneApiError(e)?.code, 'BadRequest_StreamingIngestionPolicyNotEnabled');
+      return true;
+    });
+    await h.mgmt('.alter table S policy streamingingestion enable');
+    await h.streamIngest('S', records, { mapping: 'SMap' });
     assert.deepEqual(await h.query('S | project Id, At, N | order by Id asc'), [
       { Id: 's1', At: new Date('2025-01-02T03:04:05Z'), N: 42 },
       { Id: 's2', At: null, N: null },
@@ -208,33 +196,17 @@ describe('local Kusto ingestion', { timeout: 180_000 }, () => {
       `.create-or-alter table Drift ingestion json mapping 'DriftMap' '[{"column":"Id","path":"$.Id","datatype":"string"},{"column":"N","path":"$.N","datatype":"long"}]'`,
     );
     await h.mgmt('.alter column Drift.N type=string');
-    const client = new StreamingIngestClient(h.kcsb());
-    const props = (mapping: string): IngestionProperties =>
-      new IngestionProperties({
-        database: DB,
-        table: 'Drift',
-        format: DataFormat.MULTIJSON,
-        ingestionMappingReference: mapping,
-      });
-    try {
-      await assert.rejects(
-        client.ingestFromStream(stream({ Id: 'd1', N: 1 }), props('DriftMap')),
-        (e: unknown) => {
-          assert.equal(oneApiError(e)?.code, 'BadRequest_InconsistentMapping');
-          assert.match(oneApiError(e)!['@message'], /column 'N' as long, but table 'Drift' has it as string/);
-          return true;
-        },
-      );
-      await assert.rejects(
-        client.ingestFromStream(stream({ Id: 'd1' }), props('NoSuchMap')),
-        (e: unknown) => {
-          assert.equal(oneApiError(e)?.code, 'BadRequest_InvalidMappingReference');
-          return true;
-        },
-      );
-    } finally {
-      client.close();
-    }
+    const drift = (row: unknown, mapping: string) =>
+      h.streamIngest('Drift', row, { format: DataFormat.MULTIJSON, mapping });
+    await assert.rejects(drift({ Id: 'd1', N: 1 }, 'DriftMap'), (e: unknown) => {
+      assert.equal(oneApiError(e)?.code, 'BadRequest_InconsistentMapping');
+      assert.match(oneApiError(e)!['@message'], /column 'N' as long, but table 'Drift' has it as string/);
+      return true;
+    });
+    await assert.rejects(drift({ Id: 'd1' }, 'NoSuchMap'), (e: unknown) => {
+      assert.equal(oneApiError(e)?.code, 'BadRequest_InvalidMappingReference');
+      return true;
+    });
     assert.deepEqual(await h.query('Drift | count'), [{ Count: 0 }]);
   });
 

@@ -3,9 +3,8 @@
  * streamed in with the real StreamingIngestClient; every expected result below was worked out by hand from them.
  */
 import { ClientRequestProperties } from 'azure-kusto-data';
-import { StreamingIngestClient, DataFormat, IngestionProperties } from 'azure-kusto-ingest';
+import { DataFormat } from 'azure-kusto-ingest';
 import { strict as assert } from 'node:assert';
-import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { VirtualClock } from '../../../local/clock';
 import { DB, type Harness, httpStatus, oneApiError, startHarness } from '../../harness/kusto-local';
@@ -90,18 +89,7 @@ describe('local Kusto KQL subset', { timeout: 30_000 }, () => {
     );
     await h.mgmt(`.create-or-alter table Alerts ingestion json mapping 'AlertsMapping' '${MAPPING}'`);
     await h.mgmt('.alter table Alerts policy streamingingestion enable');
-    const streaming = new StreamingIngestClient(h.kcsb());
-    try {
-      const props = new IngestionProperties({
-        database: DB,
-        table: 'Alerts',
-        format: DataFormat.MULTIJSON,
-        ingestionMappingReference: 'AlertsMapping',
-      });
-      await streaming.ingestFromStream(Readable.from([Buffer.from(JSON.stringify(ALERTS))]), props);
-    } finally {
-      streaming.close();
-    }
+    await h.streamIngest('Alerts', ALERTS, { format: DataFormat.MULTIJSON, mapping: 'AlertsMapping' });
   });
   after(async () => {
     await h?.close();
@@ -278,15 +266,9 @@ describe('local Kusto KQL subset', { timeout: 30_000 }, () => {
   it('ingestion_time() is the time the extent landed', async () => {
     await h.mgmt('.create-merge table Timed (Id:string)');
     await h.mgmt('.alter table Timed policy streamingingestion enable');
-    const streaming = new StreamingIngestClient(h.kcsb());
-    try {
-      const props = new IngestionProperties({ database: DB, table: 'Timed', format: DataFormat.JSON });
-      await streaming.ingestFromStream(Readable.from([Buffer.from('{"Id":"early"}\n')]), props);
-      clock.advance(3_600_000);
-      await streaming.ingestFromStream(Readable.from([Buffer.from('{"Id":"late"}\n')]), props);
-    } finally {
-      streaming.close();
-    }
+    await h.streamIngest('Timed', '{"Id":"early"}\n');
+    clock.advance(3_600_000);
+    await h.streamIngest('Timed', '{"Id":"late"}\n');
     assert.deepEqual(await h.query('Timed | extend At = ingestion_time() | order by At asc'), [
       { Id: 'early', At: new Date(NOW) },
       { Id: 'late', At: new Date(NOW + 3_600_000) },
