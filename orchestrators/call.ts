@@ -62,36 +62,24 @@ export function* settleAll<T>(
 }
 
 /**
- * `settleAll` with at most `limit` tasks in flight: `starts[i]()` schedules task i when a place frees up, and the
- * results come back in the order of `starts`. After a failure nothing new starts; the running tasks settle, then the
- * first failure is thrown. Deterministic on replay: the history replays completions in the order they happened, and
- * each one resumes the generator before the next is applied, so the same tasks start at the same points.
+ * `settleAll` with at most `limit` tasks in flight, in waves: `starts` are scheduled `limit` at a time, each wave once
+ * the previous one has settled, and the results come back in the order of `starts`. After a wave with a failure
+ * nothing new starts and its first failure is thrown.
+ *
+ * Waves, not a sliding window: a sliding window would wait on Task.any over tasks already scheduled, and
+ * durable-functions sends a compound task's actions again with every new Task.any, which the Azure host schedules
+ * again (azure-functions-durable-js issue #574). Every wave is a Task.all over tasks scheduled with it.
  */
-export function* settleBounded<T>(
+export function* settleInWaves<T>(
   ctx: OrchestrationContext,
   starts: Array<() => TypedTask<T>>,
   limit: number,
 ): Generator<Task, T[], unknown> {
-  const results: T[] = new Array<T>(starts.length);
-  const running = new Map<Task, number>();
-  let next = 0;
-  let failed: { error: unknown } | undefined;
-  while (running.size > 0 || (next < starts.length && !failed)) {
-    while (!failed && next < starts.length && running.size < Math.max(1, limit)) {
-      running.set(starts[next](), next++);
-    }
-    const tasks = [...running.keys()];
-    const done = tasks.find((t) => t.isCompleted || t.isFaulted) ?? ((yield ctx.df.Task.any(tasks)) as Task);
-    const index = running.get(done)!;
-    running.delete(done);
-    try {
-      // A settled task yields its value (or throws its error) at once.
-      results[index] = (yield done) as T;
-    } catch (error) {
-      failed ??= { error };
-    }
+  const results: T[] = [];
+  for (let from = 0; from < starts.length; from += Math.max(1, limit)) {
+    const wave = starts.slice(from, from + Math.max(1, limit)).map((start) => start());
+    results.push(...(yield* settleAll(ctx, wave)));
   }
-  if (failed) throw failed.error;
   return results;
 }
 

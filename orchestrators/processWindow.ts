@@ -24,7 +24,7 @@ import {
   type WindowCounts,
 } from '../src/pipeline/model';
 import { MINUTE_MS, isoOf } from '../src/pipeline/windows';
-import { activityTask, call, settleAll, settleBounded, subOrchestrationTask } from './call';
+import { activityTask, call, settleAll, settleInWaves, subOrchestrationTask } from './call';
 
 /** Blobs fetched directly by the window; larger windows fan out through fetchBatch children of this size. */
 export const DEFAULT_FETCH_BATCH_SIZE = 200;
@@ -147,14 +147,14 @@ function doneRecord(
   };
 }
 
-/** A child of a large window: fetches one batch of blobs, `inFlight` at a time (older inputs: all at once). */
+/** A child of a large window: fetches one batch of blobs in waves of `inFlight` (older inputs: all at once). */
 export function* fetchBatch(ctx: OrchestrationContext): Generator<Task, FetchContentOutput[], unknown> {
   const { items, inFlight } = ctx.df.getInput<FetchBatchInput>();
   return yield* fetchEach(ctx, items, inFlight);
 }
 
 /**
- * One fetch per listed blob, at most the listing's `fetchesInFlight` at a time: directly for a small window; through
+ * One fetch per listed blob, in waves of the listing's `fetchesInFlight`: directly for a small window; through
  * fetchBatch children for a large one, so each child's history holds one batch and the window's own history stays
  * small whatever the volume. Children run side by side only as far as the limit needs more than one batch.
  */
@@ -192,11 +192,11 @@ function* fetchAll(
           ctx,
           children.map((start) => start()),
         )
-      : yield* settleBounded(ctx, children, childrenAtOnce);
+      : yield* settleInWaves(ctx, children, childrenAtOnce);
   return batches.flat();
 }
 
-/** Fetches `items`, `limit` at a time; without a limit (older histories) all at once, as they ran. */
+/** Fetches `items` in waves of `limit`; without a limit (older histories) all at once, as they ran. */
 function* fetchEach(
   ctx: OrchestrationContext,
   items: FetchContentInput[],
@@ -208,7 +208,7 @@ function* fetchEach(
         ctx,
         starts.map((start) => start()),
       )
-    : yield* settleBounded(ctx, starts, limit);
+    : yield* settleInWaves(ctx, starts, limit);
 }
 
 /** Blobs whose times a run record carries: enough for percentiles, small enough for orchestration history. */

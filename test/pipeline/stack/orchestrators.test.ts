@@ -4,7 +4,7 @@
  * canned results, so batching, the empty window, checkpoint order, failure handling and stop are checked directly.
  */
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import type { OrchestrationContext } from 'durable-functions';
 import type { ActivityName } from '../../../activities';
 import { STOP_EVENT, zeroCounts, type Checkpoint, type PipelineLoopInput } from '../../../src/pipeline/model';
@@ -62,6 +62,24 @@ function fakeContext(input: unknown, instanceId: string, nowIso: string, run: Ru
   return { df } as unknown as OrchestrationContext;
 }
 
+/**
+ * Tasks that consume a sequence id (activity, sub-orchestration, timer) and have been yielded inside a Task.all or
+ * Task.any. durable-functions sends a compound task's child actions with it, and the Azure host schedules every action
+ * it is sent (azure-functions-durable-js issue #574), so such a task in a second compound would run twice.
+ */
+const compounded = new Set<Scheduled>();
+const reemitted: string[] = [];
+function noteCompounded(children: Scheduled[]): void {
+  for (const child of children) {
+    if (child.kind !== 'activity' && child.kind !== 'sub' && child.kind !== 'timer') continue;
+    if (compounded.has(child)) reemitted.push(child.kind === 'timer' ? 'timer' : child.name);
+    compounded.add(child);
+  }
+}
+after(() => {
+  assert.deepEqual(reemitted, [], 'no scheduled task is yielded in a second Task.all or Task.any');
+});
+
 /** Runs a generator to the end; `answer` gives each leaf task's result (throw an Error to fail it). */
 function drive(
   orchestrator: (ctx: OrchestrationContext) => Generator<unknown, unknown, unknown>,
@@ -74,6 +92,7 @@ function drive(
   const gen = orchestrator(fakeContext(input, instanceId, nowIso, run));
   const resolve = (task: Scheduled): unknown => {
     run.log.push(task);
+    if (task.kind === 'all' || task.kind === 'any') noteCompounded(task.tasks);
     if (task.kind === 'all') return task.tasks.map(resolve);
     if (task.kind === 'any') {
       // The first task that "completes": answer() returns undefined for tasks that stay pending.
@@ -290,11 +309,10 @@ describe('processWindow', () => {
     })();
     assert.match(failure.message, /blob-1 failed/);
     const fetches = failure.run.timeline.filter((e) => e.endsWith(ActivityNames.fetchContent));
-    // blob-0, 1, 2 start; blob-0 completes and blob-3 starts; blob-1 fails; blob-2 and blob-3 settle; nothing more.
-    assert.deepEqual(
-      fetches,
-      ['+', '+', '+', '-', '+', '-', '-', '-'].map((e) => e + ActivityNames.fetchContent),
-    );
+    // One wave (blob-0, 1, 2) started and settled; blob-1 failed in it, so no second wave started.
+    const started = fetches.filter((e) => e.startsWith('+'));
+    assert.equal(started.length, 3);
+    assert.ok(fetches.lastIndexOf(started[0]!) < fetches.indexOf(`-${ActivityNames.fetchContent}`));
     assert.ok(!failure.run.timeline.includes(`+${ActivityNames.correlateWindow}`));
   });
 

@@ -94,12 +94,26 @@ async function interrupt(run: Launched): Promise<number | null | 'timeout'> {
   ]);
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+/** Polls `probe` until it answers; on timeout the failure shows the loop's last status and `run`'s last output. */
+async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  run: Launched,
+  timeoutMs = 60_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe().catch(() => undefined);
     if (value !== undefined) return value;
-    assert.ok(Date.now() < deadline, `timed out waiting for ${what}`);
+    if (Date.now() >= deadline) {
+      const loop = await run.status().then(
+        (s) => JSON.stringify(s.loop),
+        (e: unknown) => String(e),
+      );
+      assert.fail(
+        `timed out waiting for ${what}; loop status ${loop}; npm start printed:\n${run.output().slice(-3000)}`,
+      );
+    }
     await pause(300);
   }
 }
@@ -124,12 +138,16 @@ describe('npm start', () => {
     running.push(run.proc);
     assert.ok(!run.output().includes('local-o365-sim-demo-secret'), 'the client secret is not printed');
     assert.equal((await fetch(run.statusUrl)).status, 401, 'the status URL needs the key');
-    const alerts = await waitFor('verdict-carrying alerts in the table', async () => {
-      const rows = await run.sink.query<{ n: number }>(
-        `${TABLE} | where RecordType == 40 and isnotempty(AirVerdict) | count | project n = Count`,
-      );
-      return (rows[0]?.n ?? 0) > 0 ? rows[0]!.n : undefined;
-    });
+    const alerts = await waitFor(
+      'verdict-carrying alerts in the table',
+      async () => {
+        const rows = await run.sink.query<{ n: number }>(
+          `${TABLE} | where RecordType == 40 and isnotempty(AirVerdict) | count | project n = Count`,
+        );
+        return (rows[0]?.n ?? 0) > 0 ? rows[0]!.n : undefined;
+      },
+      run,
+    );
     assert.ok(alerts > 0);
     const status = await run.status();
     assert.equal(status.runtimeStatus, 'Running');
@@ -162,15 +180,23 @@ describe('npm start', () => {
     assert.match(run.output(), /already running|was started/);
     // Resumed, not restarted: the window count carries on from the kept checkpoint and keeps growing. (Catching up
     // the whole 48 h backlog is not awaited: on a loaded 2-core machine that can take longer than a test should.)
-    const resumed = await waitFor('the loop to report its state', async () => {
-      const status = await run.status();
-      return status.loop?.windowsDone !== undefined ? status.loop.windowsDone : undefined;
-    });
+    const resumed = await waitFor(
+      'the loop to report its state',
+      async () => {
+        const status = await run.status();
+        return status.loop?.windowsDone !== undefined ? status.loop.windowsDone : undefined;
+      },
+      run,
+    );
     assert.ok(resumed >= firstWindows, `${resumed} >= ${firstWindows}: the loop resumed from its checkpoint`);
-    await waitFor('two more windows after the restart', async () => {
-      const status = await run.status();
-      return (status.loop?.windowsDone ?? 0) >= resumed + 2 ? true : undefined;
-    });
+    await waitFor(
+      'two more windows after the restart',
+      async () => {
+        const status = await run.status();
+        return (status.loop?.windowsDone ?? 0) >= resumed + 2 ? true : undefined;
+      },
+      run,
+    );
     const ids = (await run.sink.query<{ Id: string }>(`${TABLE} | project Id`)).map((r) => r.Id);
     assert.ok(ids.length > 0);
     assert.deepEqual(duplicates(ids), [], 'no row ingested twice across the restart');
