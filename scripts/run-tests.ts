@@ -7,7 +7,6 @@
  */
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { ensureLocalCertificate, extraCaCertsEnv } from '../local/tls';
 
@@ -35,10 +34,10 @@ if (files.length === 0) {
   process.exit(1);
 }
 const cert = ensureLocalCertificate();
-// One test file per core (at least two). A stack test runs the whole local stack in its own single-threaded process,
-// so one file at a time keeps about one core busy; two at a time use both cores of the CI machine
-// (docs/benchmarks.md, "CI time"). TEST_CONCURRENCY overrides it.
-const concurrency = Number(process.env.TEST_CONCURRENCY) || Math.max(2, availableParallelism());
+// One test file at a time unless TEST_CONCURRENCY says otherwise. Two at a time finish in about two thirds of the
+// time on two cores, but in 2 of 6 such runs the npm start test's restart stalled (docs/benchmarks.md, "CI time"),
+// which stays to be explained before CI runs files side by side.
+const concurrency = Number(process.env.TEST_CONCURRENCY) || 1;
 const child = spawn(
   process.execPath,
   ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...files],
