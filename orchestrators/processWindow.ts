@@ -24,7 +24,7 @@ import {
   type WindowCounts,
 } from '../src/pipeline/model';
 import { MINUTE_MS, isoOf } from '../src/pipeline/windows';
-import { activityTask, call, settleAll, settleInWaves, subOrchestrationTask } from './call';
+import { activityTask, call, settleInWaves, subOrchestrationTask } from './call';
 
 /** Blobs fetched directly by the window; larger windows fan out through fetchBatch children of this size. */
 export const DEFAULT_FETCH_BATCH_SIZE = 200;
@@ -175,9 +175,11 @@ function* fetchAll(
   const limit = listed.fetchesInFlight;
   const batchSize = input.batchSize ?? DEFAULT_FETCH_BATCH_SIZE;
   if (items.length <= batchSize) return yield* fetchEach(ctx, items, limit);
-  const childrenAtOnce = limit === undefined ? undefined : Math.ceil(limit / batchSize);
-  const inFlight = limit === undefined ? undefined : Math.ceil(limit / childrenAtOnce!);
-  const children = chunk(items, batchSize).map(
+  const children = chunk(items, batchSize);
+  // Older histories ran every child at once, each fetching its whole batch at once: a wave of everything.
+  const childrenAtOnce = limit === undefined ? children.length : Math.ceil(limit / batchSize);
+  const inFlight = limit === undefined ? undefined : Math.ceil(limit / childrenAtOnce);
+  const starts = children.map(
     (batch, i) => () =>
       subOrchestrationTask<FetchBatchInput, FetchContentOutput[]>(
         ctx,
@@ -186,29 +188,17 @@ function* fetchAll(
         `${ctx.df.instanceId}-batch${i}`,
       ),
   );
-  const batches =
-    childrenAtOnce === undefined
-      ? yield* settleAll(
-          ctx,
-          children.map((start) => start()),
-        )
-      : yield* settleInWaves(ctx, children, childrenAtOnce);
-  return batches.flat();
+  return (yield* settleInWaves(ctx, starts, childrenAtOnce)).flat();
 }
 
-/** Fetches `items` in waves of `limit`; without a limit (older histories) all at once, as they ran. */
+/** Fetches `items` in waves of `limit`; without a limit (older histories) in one wave, as they ran. */
 function* fetchEach(
   ctx: OrchestrationContext,
   items: FetchContentInput[],
   limit: number | undefined,
 ): Generator<Task, FetchContentOutput[], unknown> {
   const starts = items.map((item) => () => activityTask(ctx, 'fetchContent', item));
-  return limit === undefined
-    ? yield* settleAll(
-        ctx,
-        starts.map((start) => start()),
-      )
-    : yield* settleInWaves(ctx, starts, limit);
+  return yield* settleInWaves(ctx, starts, limit ?? starts.length);
 }
 
 /** Blobs whose times a run record carries: enough for percentiles, small enough for orchestration history. */
