@@ -10,6 +10,7 @@ import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { ensureLocalCertificate, extraCaCertsEnv } from '../tls';
 import { formatLag, renderStatus, type StatusView } from './console-view';
+import { HostLogFile } from './host-log';
 import { startStack, type RunningStack } from './index';
 
 const HOUR_MS = 3_600_000;
@@ -95,15 +96,13 @@ export function queryHint(
 
 async function run(): Promise<void> {
   const backlogStartMs = firstWindowStart(process.env, Date.now());
-  const quietLog: string[] = [];
+  // Host chatter would scroll the live view away: it goes to a file in the state dir.
+  const hostLog = new HostLogFile();
   const stack = await startStack({
     sim: { tenant: { contentStartMs: backlogStartMs } },
-    // Host chatter would scroll the live view away; it is kept for the failure report.
-    log: (line) => {
-      quietLog.push(line);
-      if (quietLog.length > 200) quietLog.shift();
-    },
+    log: (line) => hostLog.write(line),
   });
+  const hostLogPath = hostLog.open(stack.stateDir);
   let stopping = false;
   const stop = (): void => {
     if (stopping) return;
@@ -145,6 +144,7 @@ async function run(): Promise<void> {
       `  dashboard:    ${stack.baseUrl}/api/pipeline/dashboard?code=${encodeURIComponent(stack.functionKey)}`,
       `  status:       curl -H "x-functions-key: ${stack.functionKey}" ${stack.statusUrl}`,
       `  function key: ${stack.functionKey}`,
+      `  host log:     ${hostLogPath}`,
       `  query:        ${queryHint(process.env, stack.settings, kustoPort)}`,
       `  Ctrl-C stops everything; the state under ${stack.stateDir} survives restarts.`,
       '',

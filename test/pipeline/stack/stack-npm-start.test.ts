@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -38,6 +38,8 @@ interface Launched {
   output(): string;
   key: string;
   statusUrl: string;
+  /** The last lines of the host log npm start names in its banner. */
+  hostLogTail(lines?: number): string;
   sink: KustoSink;
   status(): Promise<PipelineStatus>;
 }
@@ -67,11 +69,14 @@ async function launch(stateDir: string): Promise<Launched> {
   const key = /function key: (\S+)/.exec(output)![1]!;
   const statusUrl = /status: +curl -H "x-functions-key: \S+" (\S+)/.exec(output)![1]!;
   const kustoUrl = `http://127.0.0.1:${/LOCAL_KUSTO_PORT=(\d+)/.exec(output)![1]!}`;
+  const hostLog = /host log: +(\S+)/.exec(output)![1]!;
   return {
     proc,
     output: () => output,
     key,
     statusUrl,
+    hostLogTail: (lines = 40) =>
+      existsSync(hostLog) ? readFileSync(hostLog, 'utf8').trimEnd().split('\n').slice(-lines).join('\n') : '',
     sink: new KustoSink({
       clusterUrl: kustoUrl,
       ingestUrl: kustoUrl,
@@ -111,7 +116,8 @@ async function waitFor<T>(
         (e: unknown) => String(e),
       );
       assert.fail(
-        `timed out waiting for ${what}; loop status ${loop}; npm start printed:\n${run.output().slice(-3000)}`,
+        `timed out waiting for ${what}; loop status ${loop}; npm start printed:\n${run.output().slice(-3000)}\n` +
+          `host log:\n${run.hostLogTail()}`,
       );
     }
     await pause(300);
@@ -149,6 +155,11 @@ describe('npm start', () => {
       run,
     );
     assert.ok(alerts > 0);
+    assert.match(
+      run.hostLogTail(1000),
+      /"event":"windowRun"/,
+      'the host log in the state dir has the window runs',
+    );
     const status = await run.status();
     assert.equal(status.runtimeStatus, 'Running');
     firstKey = run.key;
