@@ -9,6 +9,8 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 export interface RunningAzurite {
+  /** The Azurite process. */
+  pid: number;
   blobUrl: string;
   queueUrl: string;
   tableUrl: string;
@@ -36,8 +38,25 @@ export const DEV_ACCOUNT_NAME = 'devstoreaccount1';
 export const DEV_ACCOUNT_KEY =
   'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
 
-const PARENT_WATCH =
-  "process.stdin.on('end',()=>process.exit(0));process.stdin.on('error',()=>process.exit(0));process.stdin.resume();";
+/**
+ * Runs inside Azurite before its own code. Azurite saves its metadata (which blobs exist) every few seconds and when
+ * it shuts down on SIGINT/SIGTERM, so exiting at once would drop writes it has acknowledged. When our end of its
+ * stdin closes, it exits at once if it was already told to stop ({@link stopChild} closes stdin once every service
+ * has closed); if not, its owner died, and it shuts down as on SIGTERM and exits a few seconds later.
+ */
+const PARENT_WATCH = `
+// With its owner gone, writing to stdout fails (EPIPE): that must not crash it before it has saved.
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => { stopping = true; });
+const ownerGone = () => {
+  if (stopping) process.exit(0);
+  process.emit('SIGTERM');
+  setTimeout(() => process.exit(0), 3000);
+};
+process.stdin.on('end', ownerGone);
+process.stdin.on('error', ownerGone);
+process.stdin.resume();`;
 
 const SERVICES = ['Blob', 'Queue', 'Table'] as const;
 type Service = (typeof SERVICES)[number];
@@ -47,7 +66,7 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
   mkdirSync(location, { recursive: true });
   const entry = require.resolve('azurite/dist/src/azurite.js');
   const args = [
-    // Azurite exits when our end of its stdin closes, so it never outlives a test process that was killed.
+    // Azurite exits when our end of its stdin closes, so it never outlives a process that was killed.
     '--import',
     `data:text/javascript,${encodeURIComponent(PARENT_WATCH)}`,
     entry,
@@ -72,16 +91,15 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
   const child = spawn(process.execPath, args, {
     stdio: ['pipe', 'pipe', 'pipe'],
     env: { ...process.env, NODE_OPTIONS: '' },
+    // A process group of its own: a terminal's Ctrl-C goes to its owner, which stops Azurite only after everything
+    // that writes to it (the host's activities) has stopped. Stopped together, Azurite could acknowledge a write,
+    // close, and lose it, while the host recorded the write as done.
+    detached: true,
   });
-  const killOnExit = (): void => {
-    child.kill('SIGKILL');
-  };
-  process.once('exit', killOnExit);
   let urls: Record<Service, string>;
   try {
     urls = await waitForListening(child, options.silent ?? true, options.startTimeoutMs ?? 30_000);
   } catch (error) {
-    process.removeListener('exit', killOnExit);
     await stopChild(child);
     throw error;
   }
@@ -89,6 +107,7 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
   const queueUrl = `${urls.Queue}/${DEV_ACCOUNT_NAME}`;
   const tableUrl = `${urls.Table}/${DEV_ACCOUNT_NAME}`;
   return {
+    pid: child.pid!,
     blobUrl,
     queueUrl,
     tableUrl,
@@ -98,7 +117,6 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
       `DefaultEndpointsProtocol=http;AccountName=${DEV_ACCOUNT_NAME};AccountKey=${DEV_ACCOUNT_KEY};` +
       `BlobEndpoint=${blobUrl};QueueEndpoint=${queueUrl};TableEndpoint=${tableUrl};`,
     close: async () => {
-      process.removeListener('exit', killOnExit);
       await stopChild(child);
     },
   };

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -32,6 +32,20 @@ function exitOf(proc: ChildProcess): Promise<number | null> {
 }
 
 const pause = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Pids of the processes whose command line names `dir` (Azurite names its data folder). */
+function processesUsing(dir: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(dir)) pids.push(Number(entry));
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return pids;
+}
 
 interface Launched {
   proc: ChildProcess;
@@ -164,6 +178,7 @@ describe('npm start', () => {
     assert.equal(status.runtimeStatus, 'Running');
     firstKey = run.key;
     firstWindows = status.loop?.windowsDone ?? 0;
+    assert.equal(processesUsing(stateDir).length, 1, 'Azurite runs on the state dir');
     assert.equal(
       await interrupt(run),
       0,
@@ -181,6 +196,7 @@ describe('npm start', () => {
     };
     for (let i = 0; i < 100 && !(await groupGone()); i++) await pause(100);
     assert.ok(await groupGone(), 'nothing it started is left');
+    assert.deepEqual(processesUsing(stateDir), [], 'Azurite, in a process group of its own, is stopped too');
   });
 
   it('resumes from the kept state on the next start', async () => {
