@@ -196,6 +196,7 @@ describe('npm start', () => {
     };
     for (let i = 0; i < 100 && !(await groupGone()); i++) await pause(100);
     assert.ok(await groupGone(), 'nothing it started is left');
+    for (let i = 0; i < 100 && processesUsing(stateDir).length > 0; i++) await pause(100);
     assert.deepEqual(processesUsing(stateDir), [], 'Azurite, in a process group of its own, is stopped too');
   });
 
