@@ -143,6 +143,11 @@ type WindowRun =
   | { ok: true; results: ProcessWindowOutput[]; stopSeen: boolean; dataLoss?: DataLossRange[] }
   | { ok: false; error: string; stopSeen: boolean };
 
+/** The window being run and its attempt, as the status shows them. */
+function currentWindowOf(loop: Loop, next: Window): { start: string; end: string; attempt: number } {
+  return { start: isoOf(next.window.startMs), end: isoOf(next.window.endMs), attempt: loop.attempt ?? 1 };
+}
+
 /** Every content type's window as a sub-orchestration; a stop event arriving meanwhile is noted, not obeyed yet. */
 function* runWindow(
   ctx: OrchestrationContext,
@@ -150,9 +155,7 @@ function* runWindow(
   next: Window,
   stop: Task,
 ): Generator<Task, WindowRun, unknown> {
-  const attempt = loop.attempt ?? 1;
-  const start = isoOf(next.window.startMs);
-  const end = isoOf(next.window.endMs);
+  const { start, end, attempt } = currentWindowOf(loop, next);
   const dataLoss = next.dataLoss
     ? [
         {
@@ -239,9 +242,7 @@ function* backOffAfterFailure(
   stopSeen: boolean,
   stop: Task,
 ): Generator<Task, GenerationEnd, unknown> {
-  const attempt = loop.attempt ?? 1;
-  const start = isoOf(next.window.startMs);
-  const end = isoOf(next.window.endMs);
+  const { start, end, attempt } = currentWindowOf(loop, next);
   const recentFailures = pushFailure(loop.recentFailures ?? [], {
     window: `${start}/${end}`,
     attempt,
