@@ -143,6 +143,26 @@ export function duplicates(ids: string[]): string[] {
   return [...twice].sort();
 }
 
+/**
+ * Two simulated days on a fresh stack: the pipeline starts two hours back and runs, time-skipped, until 46 hours
+ * ahead. Resolves with the stack (the caller disposes of it) and the end of the run; a run that does not reach
+ * the end disposes of the stack and throws.
+ */
+export async function runTwoSimulatedDays(
+  options: Pick<E2eOptions, 'sim' | 'settings'>,
+): Promise<{ stack: E2eStack; until: number }> {
+  const t0 = currentHour();
+  const until = t0 + 46 * HOUR;
+  const stack = await startE2eStack({ ...options, t0, untilMs: until, startFrom: t0 - 2 * HOUR });
+  try {
+    await runUntil(stack, until, 240_000);
+  } catch (error) {
+    await stack.dispose();
+    throw error;
+  }
+  return { stack, until };
+}
+
 /** Waits until the host is idle with the virtual clock at `untilMs` (time skipping stops there). */
 export async function runUntil(
   stack: Pick<E2eStack, 'host' | 'clock'>,

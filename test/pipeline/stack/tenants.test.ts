@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { currentHour, HOUR, runUntil, startE2eStack, type E2eStack } from '../../harness/stack-harness';
+import { HOUR, runTwoSimulatedDays, type E2eStack } from '../../harness/stack-harness';
 
 const CONTOSO = '0f6b9f5e-1c2d-4e3f-8a9b-0c1d2e3f4a5b';
 const FABRIKAM = '7a8b9c0d-1e2f-4a3b-9c4d-5e6f7a8b9c0d';
@@ -33,12 +33,7 @@ describe('three tenants in one deployment', () => {
   let tenants: TenantStatus[];
 
   before(async () => {
-    const t0 = currentHour();
-    until = t0 + 46 * HOUR;
-    stack = await startE2eStack({
-      t0,
-      untilMs: until,
-      startFrom: t0 - 2 * HOUR,
+    ({ stack, until } = await runTwoSimulatedDays({
       sim: {
         seed: 11,
         tenants: [
@@ -65,8 +60,7 @@ describe('three tenants in one deployment', () => {
           Object.fromEntries(Object.entries(NAMES).map(([id, name]) => [id, { name }])),
         ),
       },
-    });
-    await runUntil(stack, until, 240_000);
+    }));
     const status = (await stack.status()) as unknown as { tenants: TenantStatus[] };
     tenants = status.tenants;
   });

@@ -1,30 +1,17 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import {
-  currentHour,
-  HOUR,
-  runUntil,
-  startE2eStack,
-  type E2eStack,
-  type PipelineStatus,
-} from '../../harness/stack-harness';
+import { HOUR, runTwoSimulatedDays, type E2eStack, type PipelineStatus } from '../../harness/stack-harness';
 
 describe('two simulated days on the whole stack', () => {
   let stack: E2eStack;
   let until: number;
   before(async () => {
-    const t0 = currentHour();
-    until = t0 + 46 * HOUR;
-    stack = await startE2eStack({
-      t0,
-      untilMs: until,
-      startFrom: t0 - 2 * HOUR,
+    ({ stack, until } = await runTwoSimulatedDays({
       sim: { seed: 7, tenant: { recordsPerHour: 80, recordsPerBlob: 40 } },
       // Two content types: their windows run in parallel and share the pending-alert store (the simulator serves
       // alerts and investigations in Audit.General only, so the ground truth is the same).
       settings: { O365_CONTENT_TYPES: 'Audit.General,Audit.Exchange' },
-    });
-    await runUntil(stack, until, 240_000);
+    }));
   });
   after(async () => {
     await stack?.dispose();
