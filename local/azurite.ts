@@ -49,7 +49,10 @@ const PARENT_WATCH = `
 for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => { stopping = true; });
+let ownerLeft = false;
 const ownerGone = () => {
+  if (ownerLeft) return;
+  ownerLeft = true;
   if (stopping) process.exit(0);
   process.emit('SIGTERM');
   setTimeout(() => process.exit(0), 3000);
