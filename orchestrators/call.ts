@@ -75,9 +75,10 @@ export function* settleInWaves<T>(
   starts: Array<() => TypedTask<T>>,
   limit: number,
 ): Generator<Task, T[], unknown> {
+  const size = Math.max(1, limit);
   const results: T[] = [];
-  for (let from = 0; from < starts.length; from += Math.max(1, limit)) {
-    const wave = starts.slice(from, from + Math.max(1, limit)).map((start) => start());
+  for (let from = 0; from < starts.length; from += size) {
+    const wave = starts.slice(from, from + size).map((start) => start());
     results.push(...(yield* settleAll(ctx, wave)));
   }
   return results;
