@@ -40,7 +40,12 @@ function ruleQuery(rule: Rule, table: string): string {
 }
 
 type Row = Record<string, unknown>;
-const minutesAgo = (m: number): string => new Date(Date.now() - m * 60_000).toISOString();
+/**
+ * One "now" for every sample: rows of one window must carry the same WindowStart and WindowEnd to the millisecond
+ * (the rules group by them), which a clock read per row does not give when a millisecond passes between rows.
+ */
+const NOW = Date.now();
+const minutesAgo = (m: number): string => new Date(NOW - m * 60_000).toISOString();
 
 /** A healthy live run that ended five minutes ago: its window ended 15 minutes ago, nothing parked or lost. */
 function run(overrides: Row = {}): Row {
