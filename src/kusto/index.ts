@@ -7,13 +7,8 @@ export {
   type KustoSinkOptions,
 } from './sink';
 export { KustoPermissionError, KustoRequestError, KustoSetupError, SETUP_HINT } from './errors';
-export { ALERT_COLUMNS, type AlertRow, type AlertColumnName, type ColumnDefinition } from './schema';
-export {
-  DEFAULT_TELEMETRY_TABLE,
-  TELEMETRY_COLUMNS,
-  type TelemetryRow,
-  type TelemetryColumnName,
-} from './telemetry-schema';
+export { ALERT_COLUMNS, type AlertRow, type ColumnDefinition } from './schema';
+export { DEFAULT_TELEMETRY_TABLE, TELEMETRY_COLUMNS, type TelemetryRow } from './telemetry-schema';
 export {
   createMergeTableCommand,
   createMappingCommand,
