@@ -49,104 +49,113 @@ function num(flag: string, value: string | undefined): number | undefined {
   return n;
 }
 
+/** Flags that set one number of every tenant's profile. */
+const TENANT_NUMBER_FLAGS = {
+  'records-per-hour': 'recordsPerHour',
+  'records-per-blob': 'recordsPerBlob',
+  'user-reported-share': 'userReportedShare',
+  'availability-delay': 'availabilityDelayMinutes',
+} as const satisfies Record<string, keyof TenantProfile>;
+
+/** Flags that set one number of every tenant's faults. */
+const FAULT_NUMBER_FLAGS = {
+  'throttle-rate': 'throttleRate',
+  'retry-after-share': 'throttleRetryAfterShare',
+  'retry-after': 'retryAfterSeconds',
+  'server-error-rate': 'serverErrorRate',
+  'timeout-rate': 'timeoutRate',
+  'timeout-ms': 'timeoutMs',
+  'duplicate-record-rate': 'duplicateRecordRate',
+  'duplicate-listing-rate': 'duplicateListingRate',
+  'relist-after': 'relistAfterMinutes',
+  'late-listing-rate': 'lateListingRate',
+  'late-listing-minutes': 'lateListingMinutes',
+  'malformed-rate': 'malformedBlobRate',
+  budget: 'requestBudgetPerMinute',
+  'not-found-rate': 'notFoundBlobRate',
+  'foreign-host-rate': 'foreignHostBlobRate',
+  'oversize-rate': 'oversizeBlobRate',
+  'bad-created-rate': 'badContentCreatedRate',
+  'recovering-rate': 'recoveringBlobRate',
+  'recover-after': 'recoverAfterMinutes',
+  'proto-alert-rate': 'protoAlertRate',
+} as const satisfies Record<string, keyof FaultConfig>;
+
+/** Flags read by hand below, each taking a value. */
+const OTHER_VALUE_FLAGS = [
+  'port',
+  'seed',
+  'page-size',
+  'replay',
+  'backlog-days',
+  'latency',
+  'tenants',
+  'lifecycle-mix',
+  'foreign-host',
+  'oversize-mb',
+] as const;
+
+const VALUE_FLAGS = [
+  ...Object.keys(TENANT_NUMBER_FLAGS),
+  ...Object.keys(FAULT_NUMBER_FLAGS),
+  ...OTHER_VALUE_FLAGS,
+];
+
 export function parseSimArgs(argv: string[], nowMs: number): SimOptions & { help: boolean } {
   const { values } = parseArgs({
     args: argv,
     strict: true,
     options: {
       help: { type: 'boolean', short: 'h' },
-      port: { type: 'string' },
-      seed: { type: 'string' },
-      'page-size': { type: 'string' },
-      replay: { type: 'string' },
-      'records-per-hour': { type: 'string' },
-      'records-per-blob': { type: 'string' },
-      'user-reported-share': { type: 'string' },
-      'backlog-days': { type: 'string' },
-      'availability-delay': { type: 'string' },
-      latency: { type: 'string' },
-      'throttle-rate': { type: 'string' },
-      'retry-after-share': { type: 'string' },
-      'retry-after': { type: 'string' },
       'no-blob-403': { type: 'boolean' },
-      'server-error-rate': { type: 'string' },
-      'timeout-rate': { type: 'string' },
-      'timeout-ms': { type: 'string' },
-      'duplicate-record-rate': { type: 'string' },
-      'duplicate-listing-rate': { type: 'string' },
-      'relist-after': { type: 'string' },
-      'late-listing-rate': { type: 'string' },
-      'late-listing-minutes': { type: 'string' },
-      'malformed-rate': { type: 'string' },
-      budget: { type: 'string' },
-      tenants: { type: 'string' },
-      'lifecycle-mix': { type: 'string' },
-      'not-found-rate': { type: 'string' },
-      'foreign-host-rate': { type: 'string' },
-      'foreign-host': { type: 'string' },
-      'oversize-rate': { type: 'string' },
-      'oversize-mb': { type: 'string' },
-      'bad-created-rate': { type: 'string' },
-      'recovering-rate': { type: 'string' },
-      'recover-after': { type: 'string' },
-      'proto-alert-rate': { type: 'string' },
+      ...Object.fromEntries(VALUE_FLAGS.map((flag) => [flag, { type: 'string' as const }])),
     },
   });
-  const tenant: Partial<TenantProfile> = {};
-  const set = <K extends keyof TenantProfile>(key: K, v: TenantProfile[K] | undefined): void => {
-    if (v !== undefined) tenant[key] = v;
+  const given: Record<string, string | boolean | undefined> = values;
+  const text = (flag: string): string | undefined => {
+    const value = given[flag];
+    return typeof value === 'string' ? value : undefined;
   };
-  set('recordsPerHour', num('records-per-hour', values['records-per-hour']));
-  set('recordsPerBlob', num('records-per-blob', values['records-per-blob']));
-  set('userReportedShare', num('user-reported-share', values['user-reported-share']));
-  set('availabilityDelayMinutes', num('availability-delay', values['availability-delay']));
-  const days = num('backlog-days', values['backlog-days']);
+  const number = (flag: string): number | undefined => num(flag, text(flag));
+
+  const tenant: Partial<TenantProfile> = {};
+  for (const [flag, key] of Object.entries(TENANT_NUMBER_FLAGS)) {
+    const n = number(flag);
+    if (n !== undefined) tenant[key] = n;
+  }
+  const days = number('backlog-days');
   if (days !== undefined) tenant.contentStartMs = Math.floor((nowMs - days * 24 * HOUR) / HOUR) * HOUR;
+  const mix = text('lifecycle-mix');
+  if (mix !== undefined) tenant.lifecycleMix = parseLifecycleMix(mix);
 
   const faults: Partial<FaultConfig> = {};
-  const fault = <K extends keyof FaultConfig>(key: K, v: FaultConfig[K] | undefined): void => {
-    if (v !== undefined) faults[key] = v;
-  };
-  if (values.latency !== undefined) {
-    const m = /^(\d+)(?:-(\d+))?$/.exec(values.latency);
-    if (!m) throw new Error(`--latency needs MIN-MAX in ms, got "${values.latency}"`);
+  for (const [flag, key] of Object.entries(FAULT_NUMBER_FLAGS)) {
+    const n = number(flag);
+    if (n !== undefined) faults[key] = n;
+  }
+  const latency = text('latency');
+  if (latency !== undefined) {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(latency);
+    if (!m) throw new Error(`--latency needs MIN-MAX in ms, got "${latency}"`);
     faults.latencyMs = { min: Number(m[1]), max: Number(m[2] ?? m[1]) };
   }
-  fault('throttleRate', num('throttle-rate', values['throttle-rate']));
-  fault('throttleRetryAfterShare', num('retry-after-share', values['retry-after-share']));
-  fault('retryAfterSeconds', num('retry-after', values['retry-after']));
   if (values['no-blob-403']) faults.blobThrottleAs403 = false;
-  fault('serverErrorRate', num('server-error-rate', values['server-error-rate']));
-  fault('timeoutRate', num('timeout-rate', values['timeout-rate']));
-  fault('timeoutMs', num('timeout-ms', values['timeout-ms']));
-  fault('duplicateRecordRate', num('duplicate-record-rate', values['duplicate-record-rate']));
-  fault('duplicateListingRate', num('duplicate-listing-rate', values['duplicate-listing-rate']));
-  fault('relistAfterMinutes', num('relist-after', values['relist-after']));
-  fault('lateListingRate', num('late-listing-rate', values['late-listing-rate']));
-  fault('lateListingMinutes', num('late-listing-minutes', values['late-listing-minutes']));
-  fault('malformedBlobRate', num('malformed-rate', values['malformed-rate']));
-  fault('requestBudgetPerMinute', num('budget', values.budget));
-  fault('notFoundBlobRate', num('not-found-rate', values['not-found-rate']));
-  fault('foreignHostBlobRate', num('foreign-host-rate', values['foreign-host-rate']));
-  fault('foreignHost', values['foreign-host']);
-  fault('oversizeBlobRate', num('oversize-rate', values['oversize-rate']));
-  const oversizeMb = num('oversize-mb', values['oversize-mb']);
+  const foreignHost = text('foreign-host');
+  if (foreignHost !== undefined) faults.foreignHost = foreignHost;
+  const oversizeMb = number('oversize-mb');
   if (oversizeMb !== undefined) faults.oversizeBlobBytes = Math.round(oversizeMb * 1024 * 1024);
-  fault('badContentCreatedRate', num('bad-created-rate', values['bad-created-rate']));
-  fault('recoveringBlobRate', num('recovering-rate', values['recovering-rate']));
-  fault('recoverAfterMinutes', num('recover-after', values['recover-after']));
-  fault('protoAlertRate', num('proto-alert-rate', values['proto-alert-rate']));
-  if (values['lifecycle-mix'] !== undefined) tenant.lifecycleMix = parseLifecycleMix(values['lifecycle-mix']);
 
-  const options: SimOptions & { help: boolean } = { help: values.help ?? false, tenant, faults };
-  const port = num('port', values.port);
+  const options: SimOptions & { help: boolean } = { help: values.help === true, tenant, faults };
+  const port = number('port');
   if (port !== undefined) options.port = port;
-  const seed = num('seed', values.seed);
+  const seed = number('seed');
   if (seed !== undefined) options.seed = seed;
-  const pageSize = num('page-size', values['page-size']);
+  const pageSize = number('page-size');
   if (pageSize !== undefined) options.pageSize = pageSize;
-  if (values.replay !== undefined) options.replayDir = values.replay;
-  if (values.tenants !== undefined) options.tenants = parseTenants(values.tenants);
+  const replay = text('replay');
+  if (replay !== undefined) options.replayDir = replay;
+  const tenants = text('tenants');
+  if (tenants !== undefined) options.tenants = parseTenants(tenants);
   return options;
 }
 

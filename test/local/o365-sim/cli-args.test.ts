@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
-import { parseSimArgs } from '../../../local/o365-sim/cli-args';
+import { parseSimArgs, USAGE } from '../../../local/o365-sim/cli-args';
 
 const A = 'aaaaaaaa-0000-4000-8000-00000000000a';
 const B = 'bbbbbbbb-0000-4000-8000-00000000000b';
@@ -110,6 +110,24 @@ describe('o365-sim command-line flags', () => {
       () => parseSimArgs(['--lifecycle-mix', 'weird=1'], NOW),
       /--lifecycle-mix needs name=weight/,
     );
+  });
+
+  it('every flag the usage text names is accepted and changes the options', () => {
+    const flags = [...new Set([...USAGE.matchAll(/--([a-z0-9-]+)/g)].map((m) => m[1]))];
+    assert.ok(flags.length >= 35, `flags in USAGE: ${flags.length}`);
+    const valueFor: Record<string, string> = {
+      replay: 'dir',
+      tenants: A,
+      latency: '5-6',
+      'lifecycle-mix': 'standard=1',
+      'foreign-host': 'x.example.org',
+    };
+    const defaults = JSON.stringify(parseSimArgs([], NOW));
+    for (const flag of flags) {
+      const args =
+        flag === 'no-blob-403' || flag === 'help' ? [`--${flag}`] : [`--${flag}`, valueFor[flag] ?? '0.5'];
+      assert.notEqual(JSON.stringify(parseSimArgs(args, NOW)), defaults, `--${flag} changes nothing`);
+    }
   });
 
   it('takes --tenants as a GUID list, inline JSON, or a JSON file, and says what is wrong otherwise', () => {
