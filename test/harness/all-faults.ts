@@ -4,7 +4,8 @@
  * (connections that hang and drop), a request budget smaller than the client's, duplicate records, duplicate and
  * late listings, malformed blobs. Shared by the quick test and the soak.
  */
-import type { FaultConfig } from '../../local/o365-sim';
+import assert from 'node:assert/strict';
+import type { FaultConfig, GroundTruth } from '../../local/o365-sim';
 import {
   currentHour,
   HOUR,
@@ -25,6 +26,23 @@ export interface AllFaultsOutcome {
    */
   listedAt: number;
   ids: string[];
+}
+
+/**
+ * The records the processed range holds, as the loop could see them at its last listing, without the blobs named in
+ * `excludeContentIds`.
+ */
+export function groundTruthOf(out: AllFaultsOutcome, excludeContentIds?: string[]): GroundTruth {
+  return out.stack.sim!.groundTruth(out.origin, out.end, {
+    listedBy: out.listedAt,
+    ...(excludeContentIds ? { excludeContentIds } : {}),
+  });
+}
+
+/** The loop kept pace: its checkpoint is within two windows of the clock, and the instance still runs. */
+export function assertKeptUp(out: AllFaultsOutcome): void {
+  assert.ok(out.end >= out.stack.clock.now() - 2 * HOUR, `checkpoint ${new Date(out.end).toISOString()}`);
+  assert.equal(out.status.runtimeStatus, 'Running');
 }
 
 function lastListingAt(status: PipelineStatus, end: number): number {

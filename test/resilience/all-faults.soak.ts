@@ -1,7 +1,7 @@
 /** Soak form (`npm run soak`): two simulated days of a busier tenant with every fault on at doubled rates. */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { runAllFaults, type AllFaultsOutcome } from '../harness/all-faults';
+import { groundTruthOf, runAllFaults, type AllFaultsOutcome } from '../harness/all-faults';
 import { duplicates } from '../harness/resilience-stack';
 
 describe('soak: every fault at once, two simulated days, doubled rates', { timeout: 20 * 60_000 }, () => {
@@ -16,12 +16,10 @@ describe('soak: every fault at once, two simulated days, doubled rates', { timeo
       timeoutMs: 18 * 60_000,
     });
   });
-  after(async () => {
-    await out?.stack.dispose();
-  });
+  after(() => out?.stack.dispose());
 
   it('ingests exactly the ground truth, each record once', () => {
-    const truth = out.stack.sim!.groundTruth(out.origin, out.end, { listedBy: out.listedAt });
+    const truth = groundTruthOf(out);
     assert.deepEqual(duplicates(out.ids), []);
     assert.deepEqual(out.ids, truth.ids);
     const totals = out.status.checkpoint!.totals;
