@@ -13,7 +13,7 @@ import { Readable } from 'node:stream';
 import type { AccessToken, TokenCredential } from '@azure/identity';
 import { type RunningAzurite, startAzurite } from '../../local/azurite';
 import { type KustoLocalOptions, type RunningKustoLocal, startKustoLocal } from '../../local/kusto/index';
-import type { KustoSettings } from '../../src/kusto';
+import { KustoSink, type KustoSettings } from '../../src/kusto';
 
 export const DB = 'LocalTests';
 
@@ -157,6 +157,9 @@ export interface QueuedHarness {
   readonly kusto: RunningKustoLocal;
   /** Sink settings for one table (each scenario uses its own tables so they do not see each other's rows). */
   settings(table: string, ingestionMode?: 'queued' | 'streaming', telemetryTable?: string): KustoSettings;
+  /** A sink on one table, with the deployer's rights or the app's (Ingestor + Viewer); closed by `close()`. */
+  sink(table: string, options?: { mode?: 'queued' | 'streaming'; as?: 'deployer' | 'app' }): KustoSink;
+  /** Closes every sink opened through `sink()`, then the endpoint and Azurite. */
   close(): Promise<void>;
 }
 
@@ -186,20 +189,35 @@ export async function startQueuedHarness(): Promise<QueuedHarness> {
     await azurite.close();
     throw error;
   }
+  const settings: QueuedHarness['settings'] = (
+    table,
+    ingestionMode = 'queued',
+    telemetryTable = `${table}Runs`,
+  ) => ({
+    clusterUrl: kusto.url,
+    ingestUrl: kusto.url,
+    database: 'O365',
+    table,
+    telemetryTable,
+    ingestionMode,
+    batchingSeconds: 10,
+  });
+  const sinks: KustoSink[] = [];
   return {
     dir,
     azurite,
     kusto,
-    settings: (table, ingestionMode = 'queued', telemetryTable = `${table}Runs`) => ({
-      clusterUrl: kusto.url,
-      ingestUrl: kusto.url,
-      database: 'O365',
-      table,
-      telemetryTable,
-      ingestionMode,
-      batchingSeconds: 10,
-    }),
+    settings,
+    sink: (table, { mode = 'queued', as = 'deployer' } = {}) => {
+      const sink = new KustoSink(
+        settings(table, mode),
+        as === 'app' ? { credential: ingestorCredential } : {},
+      );
+      sinks.push(sink);
+      return sink;
+    },
     close: async () => {
+      for (const sink of sinks) await sink.close();
       await kusto.close();
       await azurite.close();
       await rm(dir, { recursive: true, force: true });

@@ -20,13 +20,8 @@ import { countRows, EXPECTED_AWAITING, EXPECTED_LATEST, INVESTIGATION_HISTORY, r
 // Each setup runs fifteen commands through the local endpoint's full Kusto parser: seconds each on a busy machine.
 describe('KustoSink against the local Kusto endpoint', { timeout: 300_000 }, () => {
   let h: QueuedHarness;
-  const sinks: KustoSink[] = [];
 
-  const open = (table: string, mode: 'queued' | 'streaming' = 'queued'): KustoSink => {
-    const sink = new KustoSink(h.settings(table, mode));
-    sinks.push(sink);
-    return sink;
-  };
+  const open = (table: string, mode: 'queued' | 'streaming' = 'queued'): KustoSink => h.sink(table, { mode });
   /** Creates the tables as the deployer would, then opens a sink. */
   const setUp = async (table: string, mode: 'queued' | 'streaming' = 'queued'): Promise<KustoSink> => {
     await applyKustoSetup(h.settings(table, mode));
@@ -37,10 +32,7 @@ describe('KustoSink against the local Kusto endpoint', { timeout: 300_000 }, () 
     h = await startQueuedHarness();
   });
 
-  after(async () => {
-    for (const sink of sinks) await sink.close();
-    await h?.close();
-  });
+  after(() => h?.close());
 
   it('the setup creates table, mapping and functions, and running it twice changes nothing', async () => {
     await applyKustoSetup(h.settings('SetupT'));
@@ -168,8 +160,7 @@ describe('KustoSink against the local Kusto endpoint', { timeout: 300_000 }, () 
 
   it('with Ingestor + Viewer only: the app cannot create, says what to run, and works once the deployer ran the setup', async () => {
     const appSettings = h.settings('RolesT', 'streaming');
-    const app = new KustoSink(appSettings, { credential: ingestorCredential });
-    sinks.push(app);
+    const app = h.sink('RolesT', { mode: 'streaming', as: 'app' });
     await assert.rejects(app.verifyTable(), (e: unknown) => {
       assert.ok(e instanceof KustoSetupError, String(e));
       assert.match(e.message, /table RolesT does not exist/);

@@ -8,26 +8,20 @@ import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
 import { QueueClient } from '@azure/storage-queue';
 import { applyKustoSetup, type IngestionReport, KustoSink, sourceIdFor } from '../../src/kusto';
-import { ingestorCredential, type QueuedHarness, startQueuedHarness } from '../harness/kusto-local';
+import { type QueuedHarness, startQueuedHarness } from '../harness/kusto-local';
 import { countRows, row, telemetryRow } from './fixtures/rows';
 
 describe('verified queued ingestion against Azurite and the local endpoint', { timeout: 300_000 }, () => {
   let h: QueuedHarness;
-  const sinks: KustoSink[] = [];
 
   /** The deployer sets up the tables; the app's sink runs with Ingestor + Viewer only. */
   const setUp = async (table: string, mode: 'queued' | 'streaming' = 'queued'): Promise<KustoSink> => {
     await applyKustoSetup(h.settings(table, mode));
-    const sink = new KustoSink(h.settings(table, mode), { credential: ingestorCredential });
-    sinks.push(sink);
+    const sink = h.sink(table, { mode, as: 'app' });
     await sink.verifyTable();
     return sink;
   };
-  const admin = (table: string): KustoSink => {
-    const sink = new KustoSink(h.settings(table));
-    sinks.push(sink);
-    return sink;
-  };
+  const admin = (table: string): KustoSink => h.sink(table);
   /** Lets the worker process what is queued, then pops the reports for one table. */
   const reportsFor = async (sink: KustoSink, table: string): Promise<IngestionReport[]> => {
     await h.kusto.drainQueuedIngestion();
@@ -37,10 +31,7 @@ describe('verified queued ingestion against Azurite and the local endpoint', { t
   before(async () => {
     h = await startQueuedHarness();
   });
-  after(async () => {
-    for (const sink of sinks) await sink.close();
-    await h?.close();
-  });
+  after(() => h?.close());
 
   it('a queued batch is confirmed by a Succeeded report under the sourceId ingestRows returned', async () => {
     const sink = await setUp('OkT');
