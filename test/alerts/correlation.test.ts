@@ -1,17 +1,20 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { correlate, emptyCorrelationState } from '../../src/alerts';
-import { submissionInvestigation, userReportedAlert, selectedBlob, storedState } from './fixtures/records';
-
-const HOLD = 72;
-
-const blob = selectedBlob;
-const stored = storedState;
+import {
+  correlateBlob,
+  HOLD_HOURS,
+  releasedVerdicts,
+  selectedBlob,
+  storedState,
+  submissionInvestigation,
+  userReportedAlert,
+} from './fixtures/records';
 
 describe('correlate', () => {
   it('releases an alert when its investigation is processed two windows later, with the verdict', () => {
-    const w1 = blob([userReportedAlert('alert-rec-1', 'A1')], '2026-01-28T10:05:00Z');
-    let r = correlate(emptyCorrelationState(), [w1], '2026-01-28T11:00:00Z', HOLD);
+    const w1 = selectedBlob([userReportedAlert('alert-rec-1', 'A1')], '2026-01-28T10:05:00Z');
+    let r = correlate(emptyCorrelationState(), [w1], '2026-01-28T11:00:00Z', HOLD_HOURS);
     assert.deepEqual(r.released, []);
     assert.deepEqual(Object.keys(r.state.pending), ['A1']);
 
@@ -21,8 +24,8 @@ describe('correlate', () => {
       status: 'Running',
       providerAlertId: 'A1',
     });
-    const w2 = blob([running], '2026-01-28T11:05:00Z');
-    r = correlate(stored(r.state), [w2], '2026-01-28T12:00:00Z', HOLD);
+    const w2 = selectedBlob([running], '2026-01-28T11:05:00Z');
+    r = correlate(storedState(r.state), [w2], '2026-01-28T12:00:00Z', HOLD_HOURS);
     assert.deepEqual(r.released, [], 'a Running investigation is not a verdict');
 
     const done = submissionInvestigation({
@@ -32,8 +35,8 @@ describe('correlate', () => {
       providerAlertId: 'A1',
       creationTime: '2026-01-28T12:10:00',
     });
-    const w3 = blob([done], '2026-01-28T12:15:00Z');
-    r = correlate(stored(r.state), [w3], '2026-01-28T13:00:00Z', HOLD);
+    const w3 = selectedBlob([done], '2026-01-28T12:15:00Z');
+    r = correlate(storedState(r.state), [w3], '2026-01-28T13:00:00Z', HOLD_HOURS);
     assert.equal(r.released.length, 1);
     assert.equal(r.released[0].Id, 'alert-rec-1');
     assert.equal(r.released[0].AirInvestigationId, 'I1');
@@ -50,28 +53,20 @@ describe('correlate', () => {
       providerAlertId: 'other',
       actionAlertIds: ['A2'],
     });
-    let r = correlate(
-      emptyCorrelationState(),
-      [blob([inv], '2026-01-28T10:05:00Z')],
-      '2026-01-28T11:00:00Z',
-      HOLD,
-    );
+    let r = correlateBlob(emptyCorrelationState(), [inv], '2026-01-28T10:05:00Z', '2026-01-28T11:00:00Z');
     assert.deepEqual(r.released, []);
     assert.ok(r.state.verdicts['inv-1']);
 
-    r = correlate(
-      stored(r.state),
-      [blob([userReportedAlert('alert-rec-2', 'A2')], '2026-01-28T11:05:00Z')],
+    r = correlateBlob(
+      r.state,
+      [userReportedAlert('alert-rec-2', 'A2')],
+      '2026-01-28T11:05:00Z',
       '2026-01-28T12:00:00Z',
-      HOLD,
     );
-    assert.deepEqual(
-      r.released.map((row) => [row.Id, row.AirVerdict]),
-      [['alert-rec-2', 'Remediated']],
-    );
+    assert.deepEqual(releasedVerdicts(r), [['alert-rec-2', 'Remediated']]);
     // A later update record of the same alert is released at once from the kept verdict.
     const updated = { ...userReportedAlert('alert-rec-3', 'A2'), Operation: 'AlertUpdated' };
-    r = correlate(stored(r.state), [blob([updated], '2026-01-28T12:05:00Z')], '2026-01-28T13:00:00Z', HOLD);
+    r = correlateBlob(r.state, [updated], '2026-01-28T12:05:00Z', '2026-01-28T13:00:00Z');
     assert.deepEqual(
       r.released.map((row) => row.Id),
       ['alert-rec-3'],
@@ -79,7 +74,7 @@ describe('correlate', () => {
   });
 
   it('releases the alert and its investigation from the same blob', () => {
-    const b = blob(
+    const b = selectedBlob(
       [
         userReportedAlert('a', 'A3'),
         submissionInvestigation({
@@ -91,26 +86,28 @@ describe('correlate', () => {
       ],
       '2026-01-28T10:05:00Z',
     );
-    const r = correlate(emptyCorrelationState(), [b], '2026-01-28T11:00:00Z', HOLD);
+    const r = correlate(emptyCorrelationState(), [b], '2026-01-28T11:00:00Z', HOLD_HOURS);
     assert.equal(r.released.length, 1);
     assert.equal(b.rows.length, 1, 'the investigation itself is a row now');
   });
 
   it('expires alerts that waited longer than the hold and reports them', () => {
-    let r = correlate(
+    let r = correlateBlob(
       emptyCorrelationState(),
-      [blob([userReportedAlert('old', 'A4')], '2026-01-28T10:00:00Z')],
+      [userReportedAlert('old', 'A4')],
+      '2026-01-28T10:00:00Z',
       '2026-01-28T11:00:00Z',
       2,
     );
-    r = correlate(
-      stored(r.state),
-      [blob([userReportedAlert('new', 'A5')], '2026-01-28T11:30:00Z')],
+    r = correlateBlob(
+      r.state,
+      [userReportedAlert('new', 'A5')],
+      '2026-01-28T11:30:00Z',
       '2026-01-28T12:00:00Z',
       2,
     );
     assert.deepEqual(r.expired, [], 'exactly at the hold is still waiting');
-    r = correlate(stored(r.state), [], '2026-01-28T12:00:01Z', 2);
+    r = correlate(storedState(r.state), [], '2026-01-28T12:00:01Z', 2);
     assert.deepEqual(
       r.expired.map((p) => p.row.Id),
       ['old'],
@@ -141,9 +138,9 @@ describe('correlate', () => {
     ]) {
       const r = correlate(
         emptyCorrelationState(),
-        [blob([alert], '2026-01-28T10:05:00Z'), blob(order, '2026-01-28T12:05:00Z')],
+        [selectedBlob([alert], '2026-01-28T10:05:00Z'), selectedBlob(order, '2026-01-28T12:05:00Z')],
         '2026-01-28T13:00:00Z',
-        HOLD,
+        HOLD_HOURS,
       );
       assert.equal(r.released[0].AirVerdict, 'Remediated');
     }
@@ -161,11 +158,11 @@ describe('correlate', () => {
       providerAlertId: 'A7',
       creationTime: '2026-01-28T11:00:00.000Z',
     });
-    const r = correlate(
+    const r = correlateBlob(
       emptyCorrelationState(),
-      [blob([tieB, tieA, userReportedAlert('a7', 'A7')], '2026-01-28T11:05:00Z')],
+      [tieB, tieA, userReportedAlert('a7', 'A7')],
+      '2026-01-28T11:05:00Z',
       '2026-01-28T12:00:00Z',
-      HOLD,
     );
     assert.deepEqual([r.released[0].AirInvestigationId, r.released[0].AirVerdict], ['I7b', 'Remediated']);
   });
@@ -175,9 +172,9 @@ describe('correlate', () => {
     const state0 = emptyCorrelationState();
     const r1 = correlate(
       state0,
-      [blob([alert], '2026-01-28T10:05:00Z'), blob([alert], '2026-01-28T10:20:00Z')],
+      [selectedBlob([alert], '2026-01-28T10:05:00Z'), selectedBlob([alert], '2026-01-28T10:20:00Z')],
       '2026-01-28T11:00:00Z',
-      HOLD,
+      HOLD_HOURS,
     );
     assert.equal(r1.state.pending.A8.length, 1);
     assert.equal(r1.state.pending.A8[0].firstSeen, '2026-01-28T10:05:00Z');
@@ -190,21 +187,16 @@ describe('correlate', () => {
       providerAlertId: 'A9',
       creationTime: '2026-01-20T00:00:00',
     });
-    const r2 = correlate(
-      emptyCorrelationState(),
-      [blob([inv], '2026-01-20T00:05:00Z')],
-      '2026-01-26T23:00:00Z',
-      HOLD,
-    );
+    const r2 = correlateBlob(emptyCorrelationState(), [inv], '2026-01-20T00:05:00Z', '2026-01-26T23:00:00Z');
     assert.ok(r2.state.verdicts.v);
-    const before = stored(r2.state);
-    const r3 = correlate(r2.state, [], '2026-01-27T00:00:01Z', HOLD);
+    const before = storedState(r2.state);
+    const r3 = correlate(r2.state, [], '2026-01-27T00:00:01Z', HOLD_HOURS);
     assert.deepEqual(r3.state.verdicts, {});
     assert.deepEqual(r2.state, before);
   });
 
   it('rejects a bad clock or hold', () => {
-    assert.throws(() => correlate(emptyCorrelationState(), [], 'now', HOLD), /nowIso/);
+    assert.throws(() => correlate(emptyCorrelationState(), [], 'now', HOLD_HOURS), /nowIso/);
     assert.throws(() => correlate(emptyCorrelationState(), [], '2026-01-28T00:00:00Z', 0), /holdHours/);
   });
 });
@@ -258,12 +250,7 @@ describe('correlate, whatever the arrival order', () => {
       const releasedAt = new Map<string, { window: number; verdict: unknown }>();
       windows.forEach((w, k) => {
         const hour = String(10 + k).padStart(2, '0');
-        const r = correlate(
-          stored(state),
-          [blob(w, `2026-01-28T${hour}:05:00Z`)],
-          `2026-01-28T${hour}:59:00Z`,
-          HOLD,
-        );
+        const r = correlateBlob(state, w, `2026-01-28T${hour}:05:00Z`, `2026-01-28T${hour}:59:00Z`);
         state = r.state;
         assert.deepEqual(r.expired, []);
         for (const row of r.released) {

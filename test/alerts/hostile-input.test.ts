@@ -1,23 +1,30 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { correlate, emptyCorrelationState, toUtcIso, type CorrelationState } from '../../src/alerts';
-import { submissionInvestigation, userReportedAlert, selectedBlob, storedState } from './fixtures/records';
-
-const HOLD = 72;
-
-const blob = selectedBlob;
-const stored = storedState;
+import {
+  correlateBlob,
+  HOLD_HOURS,
+  releasedVerdicts,
+  selectedBlob,
+  storedState,
+  submissionInvestigation,
+  userReportedAlert,
+} from './fixtures/records';
 
 const HOSTILE_IDS = ['__proto__', 'constructor', 'hasOwnProperty', 'toString', 'valueOf'];
 
 describe('ids that are Object.prototype names', () => {
   for (const id of HOSTILE_IDS) {
     it(`AlertId, InvestigationId and record Id "${id}" correlate like any other id, across a stored state`, () => {
-      const w1 = blob([userReportedAlert(id, id)], '2026-01-28T10:05:00Z');
+      const w1 = selectedBlob([userReportedAlert(id, id)], '2026-01-28T10:05:00Z');
       assert.equal(w1.waitingAlerts.length, 1);
-      let r = correlate(emptyCorrelationState(), [w1], '2026-01-28T11:00:00Z', HOLD);
+      let r = correlate(emptyCorrelationState(), [w1], '2026-01-28T11:00:00Z', HOLD_HOURS);
       const text = JSON.stringify(r.state);
-      assert.deepEqual(Object.keys(stored(r.state).pending), [id], `the stored state keeps the key: ${text}`);
+      assert.deepEqual(
+        Object.keys(storedState(r.state).pending),
+        [id],
+        `the stored state keeps the key: ${text}`,
+      );
 
       const investigation = submissionInvestigation({
         id: `${id}-update`,
@@ -33,12 +40,7 @@ describe('ids that are Object.prototype names', () => {
         providerAlertId: id,
         creationTime: '2026-01-28T11:20:00',
       });
-      r = correlate(
-        stored(r.state),
-        [blob([investigation, follow], '2026-01-28T11:30:00Z')],
-        '2026-01-28T12:00:00Z',
-        HOLD,
-      );
+      r = correlateBlob(r.state, [investigation, follow], '2026-01-28T11:30:00Z', '2026-01-28T12:00:00Z');
       assert.deepEqual(
         r.released.map((x) => [x.Id, x.AirInvestigationId, x.AirVerdict]),
         [
@@ -47,7 +49,7 @@ describe('ids that are Object.prototype names', () => {
         ],
       );
       assert.deepEqual(Object.keys(r.state.pending), []);
-      assert.ok(Object.hasOwn(stored(r.state).verdicts, `${id}-update`));
+      assert.ok(Object.hasOwn(storedState(r.state).verdicts, `${id}-update`));
       // Nothing leaked onto Object.prototype.
       assert.equal(({} as Record<string, unknown>).alertId, undefined);
       assert.equal(Object.getPrototypeOf(r.state.pending), Object.prototype);
@@ -55,7 +57,7 @@ describe('ids that are Object.prototype names', () => {
   }
 
   it('a verdict whose record Id is "__proto__" is stored as a verdict, not as a prototype', () => {
-    const s = blob(
+    const s = selectedBlob(
       [
         submissionInvestigation({
           id: '__proto__',
@@ -66,14 +68,14 @@ describe('ids that are Object.prototype names', () => {
       ],
       '2026-01-28T10:50:00Z',
     );
-    const r = correlate(emptyCorrelationState(), [s], '2026-01-28T11:00:00Z', HOLD);
-    const back = stored(r.state);
+    const r = correlate(emptyCorrelationState(), [s], '2026-01-28T11:00:00Z', HOLD_HOURS);
+    const back = storedState(r.state);
     assert.deepEqual(Object.keys(back.verdicts), ['__proto__']);
     const r2 = correlate(
       back,
-      [blob([userReportedAlert('a', 'A1')], '2026-01-28T11:05:00Z')],
+      [selectedBlob([userReportedAlert('a', 'A1')], '2026-01-28T11:05:00Z')],
       '2026-01-28T12:00:00Z',
-      HOLD,
+      HOLD_HOURS,
     );
     assert.equal(r2.released[0].AirVerdict, 'Remediated');
   });
@@ -89,7 +91,8 @@ describe('state documents of the previous version', () => {
             {
               alertId: 'A1',
               firstSeen: '2026-01-28T10:05:00.000Z',
-              row: blob([userReportedAlert('a1', 'A1')], '2026-01-28T10:05:00.000Z').waitingAlerts[0].row,
+              row: selectedBlob([userReportedAlert('a1', 'A1')], '2026-01-28T10:05:00.000Z').waitingAlerts[0]
+                .row,
             },
           ],
         },
@@ -107,7 +110,7 @@ describe('state documents of the previous version', () => {
     const r = correlate(
       previous,
       [
-        blob(
+        selectedBlob(
           [
             submissionInvestigation({
               id: 'v1',
@@ -122,15 +125,12 @@ describe('state documents of the previous version', () => {
         ),
       ],
       '2026-01-28T11:00:00Z',
-      HOLD,
+      HOLD_HOURS,
     );
-    assert.deepEqual(
-      r.released.map((x) => [x.Id, x.AirVerdict]),
-      [
-        ['a1', 'Remediated'],
-        ['a2', 'Threats Found'],
-      ],
-    );
+    assert.deepEqual(releasedVerdicts(r), [
+      ['a1', 'Remediated'],
+      ['a2', 'Threats Found'],
+    ]);
     // The written state is the same shape plus followUps, so the previous version could still read it.
     assert.deepEqual(Object.keys(r.state).sort(), ['followUps', 'pending', 'verdicts']);
   });
@@ -160,7 +160,7 @@ describe('strict dates', () => {
       good,
       ...impossible.map((t, i) => ({ ...userReportedAlert(`bad-${i}`, `B${i}`), CreationTime: t })),
     ];
-    const s = blob(records, '2026-01-28T10:05:00Z');
+    const s = selectedBlob(records, '2026-01-28T10:05:00Z');
     assert.deepEqual(
       s.waitingAlerts.map((w) => w.row.Id),
       ['good'],
@@ -179,7 +179,7 @@ describe('strict dates', () => {
         ...submissionInvestigation({ id: 'r2', investigationId: 'I2', status: 'Remediated' }),
         [field]: '',
       };
-      const s = blob([rec, fine], '2026-01-28T10:05:00Z');
+      const s = selectedBlob([rec, fine], '2026-01-28T10:05:00Z');
       assert.deepEqual(
         s.rows.map((x) => x.Id),
         ['r2'],

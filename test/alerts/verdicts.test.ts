@@ -1,12 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { correlate, emptyCorrelationState, MAX_NESTING } from '../../src/alerts';
-import { submissionInvestigation, userReportedAlert, selectedBlob, storedState } from './fixtures/records';
-
-const HOLD = 72;
-
-const blob = selectedBlob;
-const stored = storedState;
+import {
+  correlateBlob,
+  HOLD_HOURS,
+  releasedVerdicts,
+  selectedBlob,
+  storedState,
+  submissionInvestigation,
+  userReportedAlert,
+} from './fixtures/records';
 
 function inv(id: string, status: string, time: string, investigationId = 'I1', alertId = 'A1') {
   return submissionInvestigation({
@@ -20,21 +23,18 @@ function inv(id: string, status: string, time: string, investigationId = 'I1', a
 
 describe('verdicts carried by released alerts', () => {
   it('Pending Action then Remediated, both known before the alert is listed: the row says Remediated', () => {
-    const w1 = blob(
+    const w1 = selectedBlob(
       [inv('v1', 'Pending Action', '2026-01-28T10:10:00'), inv('v2', 'Remediated', '2026-01-28T10:40:00')],
       '2026-01-28T10:50:00Z',
     );
-    let r = correlate(emptyCorrelationState(), [w1], '2026-01-28T11:00:00Z', HOLD);
-    r = correlate(
-      stored(r.state),
-      [blob([userReportedAlert('a1', 'A1')], '2026-01-28T11:05:00Z')],
+    let r = correlate(emptyCorrelationState(), [w1], '2026-01-28T11:00:00Z', HOLD_HOURS);
+    r = correlateBlob(
+      r.state,
+      [userReportedAlert('a1', 'A1')],
+      '2026-01-28T11:05:00Z',
       '2026-01-28T12:00:00Z',
-      HOLD,
     );
-    assert.deepEqual(
-      r.released.map((x) => [x.Id, x.AirVerdict]),
-      [['a1', 'Remediated']],
-    );
+    assert.deepEqual(releasedVerdicts(r), [['a1', 'Remediated']]);
     assert.equal(r.counts.releasedAlerts, 1);
   });
 
@@ -55,11 +55,11 @@ describe('verdicts carried by released alerts', () => {
       creationTime: '2026-01-28T10:30:00',
       lastUpdateTime: '2026-01-28T10:45:00',
     });
-    const r = correlate(
+    const r = correlateBlob(
       emptyCorrelationState(),
-      [blob([older, newer, userReportedAlert('a1', 'A1')], '2026-01-28T10:55:00Z')],
+      [older, newer, userReportedAlert('a1', 'A1')],
+      '2026-01-28T10:55:00Z',
       '2026-01-28T11:00:00Z',
-      HOLD,
     );
     assert.equal(r.released[0].AirVerdict, 'Threats Found');
   });
@@ -71,7 +71,7 @@ describe('verdicts carried by released alerts', () => {
     'Terminated By User',
   ]) {
     it(`an investigation that ends "${terminal}" without a verdict releases its alert with that status`, () => {
-      const s = blob(
+      const s = selectedBlob(
         [
           userReportedAlert('a1', 'A1'),
           inv('run', 'Running', '2026-01-28T10:10:00'),
@@ -84,18 +84,15 @@ describe('verdicts carried by released alerts', () => {
         [['end', terminal]],
         'the terminal update is selected as a row',
       );
-      const r = correlate(emptyCorrelationState(), [s], '2026-01-28T11:00:00Z', HOLD);
-      assert.deepEqual(
-        r.released.map((x) => [x.Id, x.AirVerdict]),
-        [['a1', terminal]],
-      );
+      const r = correlate(emptyCorrelationState(), [s], '2026-01-28T11:00:00Z', HOLD_HOURS);
+      assert.deepEqual(releasedVerdicts(r), [['a1', terminal]]);
       assert.deepEqual(r.counts.earlierUpdatesSkipped, 1, 'Running before selection is not ingested');
       assert.deepEqual(r.state.pending, {});
     });
   }
 
   it('a verdict beats a later terminal status: Pending Action then Terminated By User releases the alert with Pending Action', () => {
-    const s = blob(
+    const s = selectedBlob(
       [
         inv('v1', 'Pending Action', '2026-01-28T10:10:00'),
         inv('v2', 'Terminated By User', '2026-01-28T10:40:00'),
@@ -111,15 +108,12 @@ describe('verdicts carried by released alerts', () => {
       ],
       'both updates are rows: the investigation latest state is the terminal one',
     );
-    const r = correlate(emptyCorrelationState(), [s], '2026-01-28T11:00:00Z', HOLD);
-    assert.deepEqual(
-      r.released.map((x) => [x.Id, x.AirVerdict]),
-      [['a1', 'Pending Action']],
-    );
+    const r = correlate(emptyCorrelationState(), [s], '2026-01-28T11:00:00Z', HOLD_HOURS);
+    assert.deepEqual(releasedVerdicts(r), [['a1', 'Pending Action']]);
   });
 
   it('statuses compare case-insensitively and trimmed: " no THREATS found " is a verdict', () => {
-    const s = blob([inv('v1', ' no THREATS found ', '2026-01-28T10:10:00')], '2026-01-28T10:50:00Z');
+    const s = selectedBlob([inv('v1', ' no THREATS found ', '2026-01-28T10:10:00')], '2026-01-28T10:50:00Z');
     assert.equal(s.rows.length, 1);
     assert.equal(s.rows[0].Status, ' no THREATS found ', 'the status is kept as received');
     assert.equal(s.unknownStatuses, 0);
@@ -128,7 +122,7 @@ describe('verdicts carried by released alerts', () => {
 
 describe('follow-up updates of a selected investigation', () => {
   it('every update after the first selected one is ingested whatever its status; earlier ones are not', () => {
-    const w1 = blob(
+    const w1 = selectedBlob(
       [inv('u0', 'Running', '2026-01-28T10:05:00'), inv('u1', 'Pending Action', '2026-01-28T10:20:00')],
       '2026-01-28T10:50:00Z',
     );
@@ -136,11 +130,11 @@ describe('follow-up updates of a selected investigation', () => {
       w1.rows.map((x) => x.Id),
       ['u1'],
     );
-    let r = correlate(emptyCorrelationState(), [w1], '2026-01-28T11:00:00Z', HOLD);
+    let r = correlate(emptyCorrelationState(), [w1], '2026-01-28T11:00:00Z', HOLD_HOURS);
     assert.deepEqual(r.released, []);
     assert.equal(r.counts.earlierUpdatesSkipped, 1);
 
-    const w2 = blob(
+    const w2 = selectedBlob(
       [
         inv('u2', 'Running', '2026-01-28T11:10:00'),
         inv('u3', 'Partially Investigated', '2026-01-28T11:20:00'),
@@ -148,7 +142,7 @@ describe('follow-up updates of a selected investigation', () => {
       '2026-01-28T11:50:00Z',
     );
     assert.equal(w2.unknownStatuses, 1, 'a status AIR does not document is counted');
-    r = correlate(stored(r.state), [w2], '2026-01-28T12:00:00Z', HOLD);
+    r = correlate(storedState(r.state), [w2], '2026-01-28T12:00:00Z', HOLD_HOURS);
     assert.deepEqual(
       r.released.map((x) => [x.Id, x.Status, x.AirVerdict]),
       [
@@ -170,14 +164,14 @@ describe('follow-up updates of a selected investigation', () => {
   });
 
   it('a follow-up seen before its investigation is selected waits, then is ingested when it comes later', () => {
-    const late = blob([inv('u2', 'Running', '2026-01-28T10:40:00')], '2026-01-28T10:50:00Z');
-    let r = correlate(emptyCorrelationState(), [late], '2026-01-28T11:00:00Z', HOLD);
+    const late = selectedBlob([inv('u2', 'Running', '2026-01-28T10:40:00')], '2026-01-28T10:50:00Z');
+    let r = correlate(emptyCorrelationState(), [late], '2026-01-28T11:00:00Z', HOLD_HOURS);
     assert.deepEqual(Object.keys(r.state.followUps ?? {}), ['I1']);
-    r = correlate(
-      stored(r.state),
-      [blob([inv('u1', 'Pending Action', '2026-01-28T10:20:00')], '2026-01-28T11:50:00Z')],
+    r = correlateBlob(
+      r.state,
+      [inv('u1', 'Pending Action', '2026-01-28T10:20:00')],
+      '2026-01-28T11:50:00Z',
       '2026-01-28T12:00:00Z',
-      HOLD,
     );
     assert.deepEqual(
       r.released.map((x) => x.Id),
@@ -186,15 +180,16 @@ describe('follow-up updates of a selected investigation', () => {
   });
 
   it('follow-ups of an investigation never selected leave the state after the hold, counted', () => {
-    let r = correlate(
+    let r = correlateBlob(
       emptyCorrelationState(),
-      [blob([inv('u0', 'Running', '2026-01-28T10:05:00', 'I9', 'A9')], '2026-01-28T10:50:00Z')],
+      [inv('u0', 'Running', '2026-01-28T10:05:00', 'I9', 'A9')],
+      '2026-01-28T10:50:00Z',
       '2026-01-28T11:00:00Z',
       2,
     );
-    r = correlate(stored(r.state), [], '2026-01-28T12:05:00Z', 2);
+    r = correlate(storedState(r.state), [], '2026-01-28T12:05:00Z', 2);
     assert.equal(r.counts.expiredUpdates, 0, 'still within the hold');
-    r = correlate(stored(r.state), [], '2026-01-28T12:05:01Z', 2);
+    r = correlate(storedState(r.state), [], '2026-01-28T12:05:01Z', 2);
     assert.equal(r.counts.expiredUpdates, 1);
     assert.deepEqual(r.state.followUps, {});
   });
@@ -202,11 +197,11 @@ describe('follow-up updates of a selected investigation', () => {
   it('a follow-up whose Data nests too deep is not released, and is counted', () => {
     const deep = inv('u2', 'Running', '2026-01-28T11:10:00');
     deep.Data = `{"ProviderAlertId":"A1","Deep":${'['.repeat(MAX_NESTING + 5)}${']'.repeat(MAX_NESTING + 5)}}`;
-    const r = correlate(
+    const r = correlateBlob(
       emptyCorrelationState(),
-      [blob([inv('u1', 'Pending Action', '2026-01-28T10:20:00'), deep], '2026-01-28T11:50:00Z')],
+      [inv('u1', 'Pending Action', '2026-01-28T10:20:00'), deep],
+      '2026-01-28T11:50:00Z',
       '2026-01-28T12:00:00Z',
-      HOLD,
     );
     assert.deepEqual(r.released, []);
     assert.equal(r.counts.quarantinedUpdates, 1);
