@@ -1,20 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { correlate, emptyCorrelationState } from '../../src/alerts';
-import {
-  correlateBlob,
-  HOLD_HOURS,
-  releasedVerdicts,
-  selectedBlob,
-  storedState,
-  submissionInvestigation,
-  userReportedAlert,
-} from './fixtures/records';
+import { correlateBlob, correlateWindow, HOLD_HOURS, releasedVerdicts } from './fixtures/correlation';
+import { selectedBlob, storedState, submissionInvestigation, userReportedAlert } from './fixtures/records';
 
 describe('correlate', () => {
   it('releases an alert when its investigation is processed two windows later, with the verdict', () => {
     const w1 = selectedBlob([userReportedAlert('alert-rec-1', 'A1')], '2026-01-28T10:05:00Z');
-    let r = correlate(emptyCorrelationState(), [w1], '2026-01-28T11:00:00Z', HOLD_HOURS);
+    let r = correlateWindow(emptyCorrelationState(), [w1], '2026-01-28T11:00:00Z');
     assert.deepEqual(r.released, []);
     assert.deepEqual(Object.keys(r.state.pending), ['A1']);
 
@@ -25,7 +18,7 @@ describe('correlate', () => {
       providerAlertId: 'A1',
     });
     const w2 = selectedBlob([running], '2026-01-28T11:05:00Z');
-    r = correlate(storedState(r.state), [w2], '2026-01-28T12:00:00Z', HOLD_HOURS);
+    r = correlateWindow(r.state, [w2], '2026-01-28T12:00:00Z');
     assert.deepEqual(r.released, [], 'a Running investigation is not a verdict');
 
     const done = submissionInvestigation({
@@ -36,7 +29,7 @@ describe('correlate', () => {
       creationTime: '2026-01-28T12:10:00',
     });
     const w3 = selectedBlob([done], '2026-01-28T12:15:00Z');
-    r = correlate(storedState(r.state), [w3], '2026-01-28T13:00:00Z', HOLD_HOURS);
+    r = correlateWindow(r.state, [w3], '2026-01-28T13:00:00Z');
     assert.equal(r.released.length, 1);
     assert.equal(r.released[0].Id, 'alert-rec-1');
     assert.equal(r.released[0].AirInvestigationId, 'I1');
@@ -86,7 +79,7 @@ describe('correlate', () => {
       ],
       '2026-01-28T10:05:00Z',
     );
-    const r = correlate(emptyCorrelationState(), [b], '2026-01-28T11:00:00Z', HOLD_HOURS);
+    const r = correlateWindow(emptyCorrelationState(), [b], '2026-01-28T11:00:00Z');
     assert.equal(r.released.length, 1);
     assert.equal(b.rows.length, 1, 'the investigation itself is a row now');
   });
@@ -107,7 +100,7 @@ describe('correlate', () => {
       2,
     );
     assert.deepEqual(r.expired, [], 'exactly at the hold is still waiting');
-    r = correlate(storedState(r.state), [], '2026-01-28T12:00:01Z', 2);
+    r = correlateWindow(r.state, [], '2026-01-28T12:00:01Z', 2);
     assert.deepEqual(
       r.expired.map((p) => p.row.Id),
       ['old'],
@@ -136,11 +129,10 @@ describe('correlate', () => {
       [late, early],
       [early, late],
     ]) {
-      const r = correlate(
+      const r = correlateWindow(
         emptyCorrelationState(),
         [selectedBlob([alert], '2026-01-28T10:05:00Z'), selectedBlob(order, '2026-01-28T12:05:00Z')],
         '2026-01-28T13:00:00Z',
-        HOLD_HOURS,
       );
       assert.equal(r.released[0].AirVerdict, 'Remediated');
     }

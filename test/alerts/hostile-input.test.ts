@@ -1,15 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { correlate, emptyCorrelationState, toUtcIso, type CorrelationState } from '../../src/alerts';
-import {
-  correlateBlob,
-  HOLD_HOURS,
-  releasedVerdicts,
-  selectedBlob,
-  storedState,
-  submissionInvestigation,
-  userReportedAlert,
-} from './fixtures/records';
+import { correlateBlob, correlateWindow, HOLD_HOURS, releasedVerdicts } from './fixtures/correlation';
+import { selectedBlob, storedState, submissionInvestigation, userReportedAlert } from './fixtures/records';
 
 const HOSTILE_IDS = ['__proto__', 'constructor', 'hasOwnProperty', 'toString', 'valueOf'];
 
@@ -18,7 +11,7 @@ describe('ids that are Object.prototype names', () => {
     it(`AlertId, InvestigationId and record Id "${id}" correlate like any other id, across a stored state`, () => {
       const w1 = selectedBlob([userReportedAlert(id, id)], '2026-01-28T10:05:00Z');
       assert.equal(w1.waitingAlerts.length, 1);
-      let r = correlate(emptyCorrelationState(), [w1], '2026-01-28T11:00:00Z', HOLD_HOURS);
+      let r = correlateWindow(emptyCorrelationState(), [w1], '2026-01-28T11:00:00Z');
       const text = JSON.stringify(r.state);
       assert.deepEqual(
         Object.keys(storedState(r.state).pending),
@@ -68,14 +61,14 @@ describe('ids that are Object.prototype names', () => {
       ],
       '2026-01-28T10:50:00Z',
     );
-    const r = correlate(emptyCorrelationState(), [s], '2026-01-28T11:00:00Z', HOLD_HOURS);
+    const r = correlateWindow(emptyCorrelationState(), [s], '2026-01-28T11:00:00Z');
     const back = storedState(r.state);
     assert.deepEqual(Object.keys(back.verdicts), ['__proto__']);
-    const r2 = correlate(
+    const r2 = correlateBlob(
       back,
-      [selectedBlob([userReportedAlert('a', 'A1')], '2026-01-28T11:05:00Z')],
+      [userReportedAlert('a', 'A1')],
+      '2026-01-28T11:05:00Z',
       '2026-01-28T12:00:00Z',
-      HOLD_HOURS,
     );
     assert.equal(r2.released[0].AirVerdict, 'Remediated');
   });

@@ -1,15 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { correlate, emptyCorrelationState, MAX_NESTING } from '../../src/alerts';
-import {
-  correlateBlob,
-  HOLD_HOURS,
-  releasedVerdicts,
-  selectedBlob,
-  storedState,
-  submissionInvestigation,
-  userReportedAlert,
-} from './fixtures/records';
+import { emptyCorrelationState, MAX_NESTING } from '../../src/alerts';
+import { correlateBlob, correlateWindow, releasedVerdicts } from './fixtures/correlation';
+import { selectedBlob, submissionInvestigation, userReportedAlert } from './fixtures/records';
 
 function inv(id: string, status: string, time: string, investigationId = 'I1', alertId = 'A1') {
   return submissionInvestigation({
@@ -27,7 +20,7 @@ describe('verdicts carried by released alerts', () => {
       [inv('v1', 'Pending Action', '2026-01-28T10:10:00'), inv('v2', 'Remediated', '2026-01-28T10:40:00')],
       '2026-01-28T10:50:00Z',
     );
-    let r = correlate(emptyCorrelationState(), [w1], '2026-01-28T11:00:00Z', HOLD_HOURS);
+    let r = correlateWindow(emptyCorrelationState(), [w1], '2026-01-28T11:00:00Z');
     r = correlateBlob(
       r.state,
       [userReportedAlert('a1', 'A1')],
@@ -84,7 +77,7 @@ describe('verdicts carried by released alerts', () => {
         [['end', terminal]],
         'the terminal update is selected as a row',
       );
-      const r = correlate(emptyCorrelationState(), [s], '2026-01-28T11:00:00Z', HOLD_HOURS);
+      const r = correlateWindow(emptyCorrelationState(), [s], '2026-01-28T11:00:00Z');
       assert.deepEqual(releasedVerdicts(r), [['a1', terminal]]);
       assert.deepEqual(r.counts.earlierUpdatesSkipped, 1, 'Running before selection is not ingested');
       assert.deepEqual(r.state.pending, {});
@@ -108,7 +101,7 @@ describe('verdicts carried by released alerts', () => {
       ],
       'both updates are rows: the investigation latest state is the terminal one',
     );
-    const r = correlate(emptyCorrelationState(), [s], '2026-01-28T11:00:00Z', HOLD_HOURS);
+    const r = correlateWindow(emptyCorrelationState(), [s], '2026-01-28T11:00:00Z');
     assert.deepEqual(releasedVerdicts(r), [['a1', 'Pending Action']]);
   });
 
@@ -130,7 +123,7 @@ describe('follow-up updates of a selected investigation', () => {
       w1.rows.map((x) => x.Id),
       ['u1'],
     );
-    let r = correlate(emptyCorrelationState(), [w1], '2026-01-28T11:00:00Z', HOLD_HOURS);
+    let r = correlateWindow(emptyCorrelationState(), [w1], '2026-01-28T11:00:00Z');
     assert.deepEqual(r.released, []);
     assert.equal(r.counts.earlierUpdatesSkipped, 1);
 
@@ -142,7 +135,7 @@ describe('follow-up updates of a selected investigation', () => {
       '2026-01-28T11:50:00Z',
     );
     assert.equal(w2.unknownStatuses, 1, 'a status AIR does not document is counted');
-    r = correlate(storedState(r.state), [w2], '2026-01-28T12:00:00Z', HOLD_HOURS);
+    r = correlateWindow(r.state, [w2], '2026-01-28T12:00:00Z');
     assert.deepEqual(
       r.released.map((x) => [x.Id, x.Status, x.AirVerdict]),
       [
@@ -165,7 +158,7 @@ describe('follow-up updates of a selected investigation', () => {
 
   it('a follow-up seen before its investigation is selected waits, then is ingested when it comes later', () => {
     const late = selectedBlob([inv('u2', 'Running', '2026-01-28T10:40:00')], '2026-01-28T10:50:00Z');
-    let r = correlate(emptyCorrelationState(), [late], '2026-01-28T11:00:00Z', HOLD_HOURS);
+    let r = correlateWindow(emptyCorrelationState(), [late], '2026-01-28T11:00:00Z');
     assert.deepEqual(Object.keys(r.state.followUps ?? {}), ['I1']);
     r = correlateBlob(
       r.state,
@@ -187,9 +180,9 @@ describe('follow-up updates of a selected investigation', () => {
       '2026-01-28T11:00:00Z',
       2,
     );
-    r = correlate(storedState(r.state), [], '2026-01-28T12:05:00Z', 2);
+    r = correlateWindow(r.state, [], '2026-01-28T12:05:00Z', 2);
     assert.equal(r.counts.expiredUpdates, 0, 'still within the hold');
-    r = correlate(storedState(r.state), [], '2026-01-28T12:05:01Z', 2);
+    r = correlateWindow(r.state, [], '2026-01-28T12:05:01Z', 2);
     assert.equal(r.counts.expiredUpdates, 1);
     assert.deepEqual(r.state.followUps, {});
   });
