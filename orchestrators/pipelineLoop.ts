@@ -40,23 +40,30 @@ interface GenerationEnd {
 type Loop = PipelineLoopInput & { checkpoint: Checkpoint };
 type Window = Extract<ReturnType<typeof nextWindow>, { kind: 'window' }>;
 
+/** What every step of one generation works on: its context, the loop as the generation began, the stop event. */
+interface Generation {
+  ctx: OrchestrationContext;
+  loop: Loop;
+  stop: Task;
+}
+
 export function* pipelineLoop(ctx: OrchestrationContext): Generator<Task, LoopStatus | undefined, unknown> {
   const input = validateLoopInput(ctx.df.getInput<PipelineLoopInput>());
   const loop: Loop = {
     ...input,
     checkpoint: input.checkpoint ?? (yield* loadOrCreateCheckpoint(ctx, input)),
   };
-  const stop = ctx.df.waitForExternalEvent(STOP_EVENT);
+  const generation: Generation = { ctx, loop, stop: ctx.df.waitForExternalEvent(STOP_EVENT) };
   const next = nextWindow(Date.parse(loop.checkpoint.nextStart), nowMs(ctx), loop.settings);
 
   let end: GenerationEnd;
   if (next.kind === 'caughtUp') {
-    end = yield* sleepUntilDue(ctx, loop, next.wakeAtMs, stop);
+    end = yield* sleepUntilDue(generation, next.wakeAtMs);
   } else {
-    const run = yield* runWindow(ctx, loop, next, stop);
+    const run = yield* runWindow(generation, next);
     end = run.ok
-      ? yield* advanceCheckpoint(ctx, loop, next, run, stop)
-      : yield* backOffAfterFailure(ctx, loop, next, run.error, run.stopSeen, stop);
+      ? yield* advanceCheckpoint(generation, next, run)
+      : yield* backOffAfterFailure(generation, next, run);
   }
 
   ctx.df.setCustomStatus(end.status);
@@ -117,10 +124,8 @@ function statusOf(
 }
 
 function* sleepUntilDue(
-  ctx: OrchestrationContext,
-  loop: Loop,
+  { ctx, loop, stop }: Generation,
   wakeAtMs: number,
-  stop: Task,
 ): Generator<Task, GenerationEnd, unknown> {
   ctx.df.setCustomStatus(statusOf(ctx, loop, { state: 'waiting', nextWakeAt: isoOf(wakeAtMs) }));
   if (yield* stoppedBefore(ctx, wakeAtMs, stop)) return { status: statusOf(ctx, loop, { state: 'stopped' }) };
@@ -149,12 +154,7 @@ function currentWindowOf(loop: Loop, next: Window): { start: string; end: string
 }
 
 /** Every content type's window as a sub-orchestration; a stop event arriving meanwhile is noted, not obeyed yet. */
-function* runWindow(
-  ctx: OrchestrationContext,
-  loop: Loop,
-  next: Window,
-  stop: Task,
-): Generator<Task, WindowRun, unknown> {
+function* runWindow({ ctx, loop, stop }: Generation, next: Window): Generator<Task, WindowRun, unknown> {
   const { start, end, attempt } = currentWindowOf(loop, next);
   const dataLoss = next.dataLoss
     ? [
@@ -201,11 +201,9 @@ function* runWindow(
 
 /** Only now, with every content type archived, ingested and in the ledger, does the checkpoint move. */
 function* advanceCheckpoint(
-  ctx: OrchestrationContext,
-  loop: Loop,
+  { ctx, loop, stop }: Generation,
   next: Window,
   { results, stopSeen, dataLoss }: Extract<WindowRun, { ok: true }>,
-  stop: Task,
 ): Generator<Task, GenerationEnd, unknown> {
   let counts: WindowCounts = zeroCounts();
   let pendingAlerts = 0;
@@ -235,12 +233,9 @@ function* advanceCheckpoint(
 
 /** Records the failed run in the ledger, then waits (1, 2, 4 … minutes, capped at an hour) before retrying. */
 function* backOffAfterFailure(
-  ctx: OrchestrationContext,
-  loop: Loop,
+  { ctx, loop, stop }: Generation,
   next: Window,
-  error: string,
-  stopSeen: boolean,
-  stop: Task,
+  { error, stopSeen }: Extract<WindowRun, { ok: false }>,
 ): Generator<Task, GenerationEnd, unknown> {
   const { start, end, attempt } = currentWindowOf(loop, next);
   const recentFailures = pushFailure(loop.recentFailures ?? [], {
