@@ -31,25 +31,23 @@ export function renderDashboardPage(options: { refreshSeconds: number }): Dashbo
     "form-action 'none'",
     "frame-ancestors 'none'",
   ].join('; ');
-  const html = [
-    '<!doctype html>',
-    '<html lang="en">',
-    '<head>',
-    '<meta charset="utf-8">',
-    '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    '<meta name="referrer" content="no-referrer">',
-    '<title>O365 alert pipeline status</title>',
-    `<style>${lib.style.text}</style>`,
-    `<style>${own.style.text}</style>`,
-    '</head>',
-    `<body data-refresh="${Math.round(options.refreshSeconds)}">`,
-    '<header class="top"><h1>O365 alert pipeline</h1><span class="meta" id="updated">loading…</span></header>',
-    '<div id="banner" role="alert" hidden></div>',
-    '<main id="tenants"></main>',
-    `<script>${lib.script.text}</script>`,
-    `<script>${own.script.text}</script>`,
-    '</body>',
-    '</html>',
-  ].join('\n');
+  const html = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>O365 alert pipeline status</title>
+<style>${lib.style.text}</style>
+<style>${own.style.text}</style>
+</head>
+<body data-refresh="${Math.round(options.refreshSeconds)}">
+<header class="top"><h1>O365 alert pipeline</h1><span class="meta" id="updated">loading…</span></header>
+<div id="banner" role="alert" hidden></div>
+<main id="tenants"></main>
+<script>${lib.script.text}</script>
+<script>${own.script.text}</script>
+</body>
+</html>`;
   return { html, contentSecurityPolicy };
 }
