@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { RequestBudget } from '../../src/o365';
-import { startFakeApi, testClient } from './fake-api';
+import { withFakeApi, testClient } from './fake-api';
 
 /** Time that moves only when the budget sleeps, so minutes of pacing run in milliseconds. */
 function virtualClock(start = 1_000_000) {
@@ -94,29 +94,31 @@ describe('request budget', () => {
   });
 
   it('paces a fan-out of real calls from two clients of one tenant within the shared budget', async () => {
-    const api = await startFakeApi(() => ({ body: [] }));
-    try {
-      // 600/min = 10 per second, one second (10 requests) of burst.
-      const a = testClient(api, { requestsPerMinute: 600 }).client;
-      const b = testClient(api, { requestsPerMinute: 600 }).client;
-      const started = Date.now();
-      await Promise.all(
-        Array.from({ length: 30 }, (_, i) => (i % 2 ? a : b).fetchContentText(`${api.feed}/audit/blob-${i}`)),
-      );
-      const elapsed = Date.now() - started;
-      const arrivals = api.requests.map((r) => r.at).sort((x, y) => x - y);
-      assert.equal(arrivals.length, 30);
-      // In any second: at most the burst plus one second of rate (a little slack for timer granularity).
-      assert.ok(maxInAnyWindow(arrivals, 1_000) <= 21, `max per second ${maxInAnyWindow(arrivals, 1_000)}`);
-      assert.ok(
-        elapsed >= 1_900,
-        `30 requests at 10/s after a burst of 10 take about 2 s, took ${elapsed} ms`,
-      );
-      assert.equal(a.stats().budget.granted, 30, 'one budget, shared');
-      assert.ok(a.stats().budgetWaits + b.stats().budgetWaits >= 19);
-      assert.equal(a.stats().throttled + b.stats().throttled, 0);
-    } finally {
-      await api.close();
-    }
+    await withFakeApi(
+      () => ({ body: [] }),
+      async (api) => {
+        // 600/min = 10 per second, one second (10 requests) of burst.
+        const a = testClient(api, { requestsPerMinute: 600 }).client;
+        const b = testClient(api, { requestsPerMinute: 600 }).client;
+        const started = Date.now();
+        await Promise.all(
+          Array.from({ length: 30 }, (_, i) =>
+            (i % 2 ? a : b).fetchContentText(`${api.feed}/audit/blob-${i}`),
+          ),
+        );
+        const elapsed = Date.now() - started;
+        const arrivals = api.requests.map((r) => r.at).sort((x, y) => x - y);
+        assert.equal(arrivals.length, 30);
+        // In any second: at most the burst plus one second of rate (a little slack for timer granularity).
+        assert.ok(maxInAnyWindow(arrivals, 1_000) <= 21, `max per second ${maxInAnyWindow(arrivals, 1_000)}`);
+        assert.ok(
+          elapsed >= 1_900,
+          `30 requests at 10/s after a burst of 10 take about 2 s, took ${elapsed} ms`,
+        );
+        assert.equal(a.stats().budget.granted, 30, 'one budget, shared');
+        assert.ok(a.stats().budgetWaits + b.stats().budgetWaits >= 19);
+        assert.equal(a.stats().throttled + b.stats().throttled, 0);
+      },
+    );
   });
 });

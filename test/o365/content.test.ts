@@ -8,7 +8,7 @@ import {
   MalformedContentError,
   parseAuditContent,
 } from '../../src/o365';
-import { apiError, startFakeApi, TENANT, testClient } from './fake-api';
+import { apiError, withFakeApi, TENANT, testClient } from './fake-api';
 
 const SAMPLES = join(__dirname, 'fixtures');
 
@@ -16,28 +16,28 @@ describe('content blobs', () => {
   it('returns the body verbatim and sends PublisherIdentifier on the blob fetch too', async () => {
     const raw =
       '[ {"Id":"a","RecordType":"40","CreationTime":"2020-02-14T19:00:00","Operation":"AlertTriggered"} ]\n';
-    const api = await startFakeApi(() => ({ body: raw }));
-    try {
-      const { client } = testClient(api);
-      assert.equal(await client.fetchContentText(`${api.feed}/audit/abc$def`), raw);
-      assert.equal(api.requests[0]!.route, '/audit/abc$def');
-      assert.equal(api.requests[0]!.query.get('PublisherIdentifier'), TENANT);
-    } finally {
-      await api.close();
-    }
+    await withFakeApi(
+      () => ({ body: raw }),
+      async (api) => {
+        const { client } = testClient(api);
+        assert.equal(await client.fetchContentText(`${api.feed}/audit/abc$def`), raw);
+        assert.equal(api.requests[0]!.route, '/audit/abc$def');
+        assert.equal(api.requests[0]!.query.get('PublisherIdentifier'), TENANT);
+      },
+    );
   });
 
   it('keeps a PublisherIdentifier already in the contentUri instead of adding a second one', async () => {
-    const api = await startFakeApi(() => ({ body: [] }));
-    try {
-      const { client } = testClient(api);
-      await client.fetchContentText(`${api.feed}/audit/x?publisheridentifier=abc`);
-      const q = api.requests[0]!.query;
-      assert.equal([...q.keys()].filter((k) => k.toLowerCase() === 'publisheridentifier').length, 1);
-      assert.equal(q.get('publisheridentifier'), 'abc');
-    } finally {
-      await api.close();
-    }
+    await withFakeApi(
+      () => ({ body: [] }),
+      async (api) => {
+        const { client } = testClient(api);
+        await client.fetchContentText(`${api.feed}/audit/x?publisheridentifier=abc`);
+        const q = api.requests[0]!.query;
+        assert.equal([...q.keys()].filter((k) => k.toLowerCase() === 'publisheridentifier').length, 1);
+        assert.equal(q.get('publisheridentifier'), 'abc');
+      },
+    );
   });
 
   const cases: [string, number, new (...a: never[]) => Error][] = [
@@ -47,37 +47,35 @@ describe('content blobs', () => {
   ];
   for (const [code, status, type] of cases) {
     it(`${code} is a ${type.name}, not retried`, async () => {
-      const api = await startFakeApi(() =>
-        apiError(status, code, `Content requested with the key x: ${code}`),
+      await withFakeApi(
+        () => apiError(status, code, `Content requested with the key x: ${code}`),
+        async (api) => {
+          const { client } = testClient(api);
+          await assert.rejects(client.fetchContent(`${api.feed}/audit/x`), (e: unknown) => {
+            assert.ok(e instanceof type);
+            assert.equal((e as ContentExpiredError).code, code);
+            assert.equal((e as ContentExpiredError).retryable, false);
+            return true;
+          });
+          assert.equal(api.requests.length, 1);
+          assert.equal(client.stats().byErrorCode[code], 1);
+        },
       );
-      try {
-        const { client } = testClient(api);
-        await assert.rejects(client.fetchContent(`${api.feed}/audit/x`), (e: unknown) => {
-          assert.ok(e instanceof type);
-          assert.equal((e as ContentExpiredError).code, code);
-          assert.equal((e as ContentExpiredError).retryable, false);
-          return true;
-        });
-        assert.equal(api.requests.length, 1);
-        assert.equal(client.stats().byErrorCode[code], 1);
-      } finally {
-        await api.close();
-      }
     });
   }
 
   it('a blob that is not JSON is a MalformedContentError holding the raw text', async () => {
-    const api = await startFakeApi(() => ({ body: '[{"Id":"a", "RecordType": 40,' }));
-    try {
-      const { client } = testClient(api);
-      await assert.rejects(client.fetchContent(`${api.feed}/audit/x`), (e: unknown) => {
-        assert.ok(e instanceof MalformedContentError);
-        assert.equal(e.text, '[{"Id":"a", "RecordType": 40,');
-        return true;
-      });
-    } finally {
-      await api.close();
-    }
+    await withFakeApi(
+      () => ({ body: '[{"Id":"a", "RecordType": 40,' }),
+      async (api) => {
+        const { client } = testClient(api);
+        await assert.rejects(client.fetchContent(`${api.feed}/audit/x`), (e: unknown) => {
+          assert.ok(e instanceof MalformedContentError);
+          assert.equal(e.text, '[{"Id":"a", "RecordType": 40,');
+          return true;
+        });
+      },
+    );
   });
 
   it('parseAuditContent separates records without the common fields', () => {

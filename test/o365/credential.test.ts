@@ -16,7 +16,7 @@ import {
   ManagementApiClient,
 } from '../../src/o365';
 import { ensureLocalCertificate } from '../../local/tls';
-import { CountingCredential, startFakeApi, TENANT } from './fake-api';
+import { CountingCredential, withFakeApi, TENANT } from './fake-api';
 
 const CLIENT_ID = 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee';
 
@@ -94,21 +94,21 @@ describe('createO365Credential', () => {
   });
 
   it('createManagementApiClient takes API root, publisher id and budget from the settings', async () => {
-    const api = await startFakeApi(() => ({ body: [] }));
-    try {
-      const publisherId = '12345678-0000-0000-0000-000000000000';
-      const credential = new CountingCredential();
-      const client = await createManagementApiClient(
-        { ...o365({ kind: 'managedIdentity' }), apiUrl: api.url, publisherId, requestsPerMinute: 77 },
-        { credential },
-      );
-      await client.listSubscriptions();
-      assert.equal(api.requests[0]!.query.get('PublisherIdentifier'), publisherId);
-      assert.equal(client.stats().budget.requestsPerMinute, 77);
-      assert.equal(credential.calls, 1);
-    } finally {
-      await api.close();
-    }
+    await withFakeApi(
+      () => ({ body: [] }),
+      async (api) => {
+        const publisherId = '12345678-0000-0000-0000-000000000000';
+        const credential = new CountingCredential();
+        const client = await createManagementApiClient(
+          { ...o365({ kind: 'managedIdentity' }), apiUrl: api.url, publisherId, requestsPerMinute: 77 },
+          { credential },
+        );
+        await client.listSubscriptions();
+        assert.equal(api.requests[0]!.query.get('PublisherIdentifier'), publisherId);
+        assert.equal(client.stats().budget.requestsPerMinute, 77);
+        assert.equal(credential.calls, 1);
+      },
+    );
   });
 
   it(

@@ -37,6 +37,16 @@ export interface FakeApi {
   close(): Promise<void>;
 }
 
+/** Runs `body` against a fake API answering with `handler`, and closes the API however `body` ends. */
+export async function withFakeApi<T>(handler: Handler, body: (api: FakeApi) => Promise<T>): Promise<T> {
+  const api = await startFakeApi(handler);
+  try {
+    return await body(api);
+  } finally {
+    await api.close();
+  }
+}
+
 export async function startFakeApi(handler: Handler): Promise<FakeApi> {
   const requests: RecordedRequest[] = [];
   const prefix = `/api/v1.0/${TENANT}/activity/feed`;

@@ -20,6 +20,7 @@ import {
   recentWindow,
   ref,
   startFakeApi,
+  withFakeApi,
   TENANT,
   testClient,
 } from './fake-api';
@@ -34,24 +35,24 @@ const record = (id: string) => ({
 describe('blob size cap', () => {
   it('a body whose Content-Length is over the cap is refused unread with ContentTooLargeError, counted, not retried', async () => {
     const body = JSON.stringify([record('a'), record('b')]);
-    const api = await startFakeApi(() => ({
-      body,
-      headers: { 'content-length': String(Buffer.byteLength(body)) },
-    }));
-    try {
-      const { client } = testClient(api, { maxContentBytes: 20 });
-      await assert.rejects(client.fetchContentText(`${api.feed}/audit/big`), (e: unknown) => {
-        assert.ok(e instanceof ContentTooLargeError);
-        assert.equal(e.limitBytes, 20);
-        assert.equal(e.declaredBytes, Buffer.byteLength(body));
-        assert.equal(blobFailureKind(e), 'permanent');
-        return true;
-      });
-      assert.equal(api.requests.length, 1);
-      assert.equal(client.stats().byErrorCode.ContentTooLarge, 1);
-    } finally {
-      await api.close();
-    }
+    await withFakeApi(
+      () => ({
+        body,
+        headers: { 'content-length': String(Buffer.byteLength(body)) },
+      }),
+      async (api) => {
+        const { client } = testClient(api, { maxContentBytes: 20 });
+        await assert.rejects(client.fetchContentText(`${api.feed}/audit/big`), (e: unknown) => {
+          assert.ok(e instanceof ContentTooLargeError);
+          assert.equal(e.limitBytes, 20);
+          assert.equal(e.declaredBytes, Buffer.byteLength(body));
+          assert.equal(blobFailureKind(e), 'permanent');
+          return true;
+        });
+        assert.equal(api.requests.length, 1);
+        assert.equal(client.stats().byErrorCode.ContentTooLarge, 1);
+      },
+    );
   });
 
   it('a streamed body without Content-Length stops being read at the cap: the server sees the connection closed early', async () => {
@@ -97,39 +98,39 @@ describe('blob size cap', () => {
 
   it('a body exactly at the cap is read whole', async () => {
     const body = JSON.stringify([record('a')]);
-    const api = await startFakeApi(() => ({ body }));
-    try {
-      const { client } = testClient(api, { maxContentBytes: Buffer.byteLength(body) });
-      assert.equal(await client.fetchContentText(`${api.feed}/audit/fits`), body);
-    } finally {
-      await api.close();
-    }
+    await withFakeApi(
+      () => ({ body }),
+      async (api) => {
+        const { client } = testClient(api, { maxContentBytes: Buffer.byteLength(body) });
+        assert.equal(await client.fetchContentText(`${api.feed}/audit/fits`), body);
+      },
+    );
   });
 });
 
 describe('contentUri trust', () => {
   it('a contentUri on another host, scheme or port is refused before any request, token request included', async () => {
-    const api = await startFakeApi(() => ({ body: [] }));
-    try {
-      const { client, credential } = testClient(api);
-      const port = new URL(api.url).port;
-      for (const uri of [
-        `http://attacker.invalid/api/v1.0/${TENANT}/activity/feed/audit/x`,
-        `https://127.0.0.1:${port}/api/v1.0/${TENANT}/activity/feed/audit/x`,
-        `http://127.0.0.1:${Number(port) + 1}/api/v1.0/${TENANT}/activity/feed/audit/x`,
-        'not a url',
-      ]) {
-        await assert.rejects(client.fetchContentText(uri), (e: unknown) => {
-          assert.ok(e instanceof UntrustedContentUriError, String(e));
-          assert.equal(blobFailureKind(e), 'permanent');
-          return true;
-        });
-      }
-      assert.equal(api.requests.length, 0);
-      assert.equal(credential.calls, 0);
-    } finally {
-      await api.close();
-    }
+    await withFakeApi(
+      () => ({ body: [] }),
+      async (api) => {
+        const { client, credential } = testClient(api);
+        const port = new URL(api.url).port;
+        for (const uri of [
+          `http://attacker.invalid/api/v1.0/${TENANT}/activity/feed/audit/x`,
+          `https://127.0.0.1:${port}/api/v1.0/${TENANT}/activity/feed/audit/x`,
+          `http://127.0.0.1:${Number(port) + 1}/api/v1.0/${TENANT}/activity/feed/audit/x`,
+          'not a url',
+        ]) {
+          await assert.rejects(client.fetchContentText(uri), (e: unknown) => {
+            assert.ok(e instanceof UntrustedContentUriError, String(e));
+            assert.equal(blobFailureKind(e), 'permanent');
+            return true;
+          });
+        }
+        assert.equal(api.requests.length, 0);
+        assert.equal(credential.calls, 0);
+      },
+    );
   });
 
   it('plain http is accepted for a loopback API root only', () => {
@@ -169,8 +170,7 @@ describe('blobFailureKind', () => {
   ];
   for (const [what, handler, kind, errorName] of cases) {
     it(`${what} → ${kind} (${errorName})`, async () => {
-      const api = await startFakeApi(handler);
-      try {
+      await withFakeApi(handler, async (api) => {
         const { client } = testClient(api);
         const error = await client.fetchContentText(`${api.feed}/audit/x`).then(
           () => assert.fail('expected a failure'),
@@ -179,26 +179,24 @@ describe('blobFailureKind', () => {
         assert.equal((error as Error).name, errorName);
         assert.equal(blobFailureKind(error), kind);
         if (kind === 'permanent') assert.equal(api.requests.length, 1);
-      } finally {
-        await api.close();
-      }
+      });
     });
   }
 
   it('a credential that cannot get a token → tenant (CredentialError), counted, nothing sent to the API', async () => {
-    const api = await startFakeApi(() => ({ body: [] }));
-    try {
-      const failing = failingCredential('AADSTS7000222: The provided client secret keys are expired.');
-      const { client } = testClient(api, { credential: failing });
-      const error = await client.fetchContentText(`${api.feed}/audit/x`).catch((e: unknown) => e);
-      assert.ok(error instanceof CredentialError);
-      assert.match(error.message, /AADSTS7000222/);
-      assert.equal(blobFailureKind(error), 'tenant');
-      assert.equal(api.requests.length, 0);
-      assert.equal(client.stats().byErrorCode.TokenRequestFailed, 1);
-    } finally {
-      await api.close();
-    }
+    await withFakeApi(
+      () => ({ body: [] }),
+      async (api) => {
+        const failing = failingCredential('AADSTS7000222: The provided client secret keys are expired.');
+        const { client } = testClient(api, { credential: failing });
+        const error = await client.fetchContentText(`${api.feed}/audit/x`).catch((e: unknown) => e);
+        assert.ok(error instanceof CredentialError);
+        assert.match(error.message, /AADSTS7000222/);
+        assert.equal(blobFailureKind(error), 'tenant');
+        assert.equal(api.requests.length, 0);
+        assert.equal(client.stats().byErrorCode.TokenRequestFailed, 1);
+      },
+    );
   });
 
   it('an error that is not the client’s own is transient (bounded retries, then the caller parks)', () => {
@@ -262,52 +260,52 @@ describe('listing dates', () => {
 });
 
 it('ContentRejectedError keeps the status and the start of the body for the report', async () => {
-  const api = await startFakeApi(() => ({
-    status: 404,
-    headers: { 'content-type': 'text/html' },
-    body: '<h1>gone</h1>',
-  }));
-  try {
-    const { client } = testClient(api);
-    const e = await client.fetchContentText(`${api.feed}/audit/x`).catch((err: unknown) => err);
-    assert.ok(e instanceof ContentRejectedError);
-    assert.equal(e.status, 404);
-    assert.match(e.message, /HTTP 404: <h1>gone<\/h1>/);
-  } finally {
-    await api.close();
-  }
+  await withFakeApi(
+    () => ({
+      status: 404,
+      headers: { 'content-type': 'text/html' },
+      body: '<h1>gone</h1>',
+    }),
+    async (api) => {
+      const { client } = testClient(api);
+      const e = await client.fetchContentText(`${api.feed}/audit/x`).catch((err: unknown) => err);
+      assert.ok(e instanceof ContentRejectedError);
+      assert.equal(e.status, 404);
+      assert.match(e.message, /HTTP 404: <h1>gone<\/h1>/);
+    },
+  );
 });
 
 it('error codes named like Object.prototype members are unknown codes: rejected for the blob and counted', async () => {
   const codes = ['__proto__', 'constructor', 'toString'];
-  const api = await startFakeApi((_req, n) => apiError(400, codes[n - 1]!));
-  try {
-    const { client } = testClient(api);
-    for (const code of codes) {
-      const e = await client.fetchContentText(`${api.feed}/audit/${code}`).catch((err: unknown) => err);
-      assert.ok(e instanceof ContentRejectedError, String(e));
-      assert.equal(e.code, code);
-      assert.equal(blobFailureKind(e), 'permanent');
-    }
-    const counted = client.stats().byErrorCode;
-    assert.deepEqual(
-      codes.map((c) => Object.getOwnPropertyDescriptor(counted, c)?.value),
-      [1, 1, 1],
-    );
-  } finally {
-    await api.close();
-  }
+  await withFakeApi(
+    (_req, n) => apiError(400, codes[n - 1]!),
+    async (api) => {
+      const { client } = testClient(api);
+      for (const code of codes) {
+        const e = await client.fetchContentText(`${api.feed}/audit/${code}`).catch((err: unknown) => err);
+        assert.ok(e instanceof ContentRejectedError, String(e));
+        assert.equal(e.code, code);
+        assert.equal(blobFailureKind(e), 'permanent');
+      }
+      const counted = client.stats().byErrorCode;
+      assert.deepEqual(
+        codes.map((c) => Object.getOwnPropertyDescriptor(counted, c)?.value),
+        [1, 1, 1],
+      );
+    },
+  );
 });
 
 it('an error answer larger than the cap keeps its status: a huge 503 is still transient', async () => {
-  const api = await startFakeApi(() => ({ status: 503, body: 'busy '.repeat(100) }));
-  try {
-    const { client } = testClient(api, { maxContentBytes: 64 });
-    const e = await client.fetchContentText(`${api.feed}/audit/x`).catch((err: unknown) => err);
-    assert.equal((e as Error).name, 'TransientApiError');
-    assert.equal(blobFailureKind(e), 'transient');
-    assert.match((e as Error).message, /busy busy/);
-  } finally {
-    await api.close();
-  }
+  await withFakeApi(
+    () => ({ status: 503, body: 'busy '.repeat(100) }),
+    async (api) => {
+      const { client } = testClient(api, { maxContentBytes: 64 });
+      const e = await client.fetchContentText(`${api.feed}/audit/x`).catch((err: unknown) => err);
+      assert.equal((e as Error).name, 'TransientApiError');
+      assert.equal(blobFailureKind(e), 'transient');
+      assert.match((e as Error).message, /busy busy/);
+    },
+  );
 });

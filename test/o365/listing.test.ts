@@ -7,7 +7,16 @@ import {
   SubscriptionMissingError,
   WindowRejectedError,
 } from '../../src/o365';
-import { apiError, recentWindow, type Reply, ref, startFakeApi, TENANT, testClient } from './fake-api';
+import {
+  apiError,
+  recentWindow,
+  type Reply,
+  ref,
+  startFakeApi,
+  withFakeApi,
+  TENANT,
+  testClient,
+} from './fake-api';
 
 describe('listContent', () => {
   it('follows NextPageUri and NextPageUrl through empty pages, de-duplicates and sorts', async () => {
@@ -44,36 +53,36 @@ describe('listContent', () => {
   });
 
   it('sends the window as YYYY-MM-DDTHH:MM:SS, start inclusive and end exclusive as given', async () => {
-    const api = await startFakeApi(() => ({ body: [] }));
-    try {
-      const { client } = testClient(api, { publisherId: '99999999-0000-0000-0000-000000000000' });
-      const w = recentWindow(24);
-      await client.listContent('Audit.Exchange', { start: new Date(w.start), end: w.end });
-      const q = api.requests[0]!.query;
-      assert.equal(q.get('contentType'), 'Audit.Exchange');
-      assert.equal(q.get('startTime'), w.start.slice(0, 19));
-      assert.equal(q.get('endTime'), w.end.slice(0, 19));
-      assert.equal(q.get('PublisherIdentifier'), '99999999-0000-0000-0000-000000000000');
-    } finally {
-      await api.close();
-    }
+    await withFakeApi(
+      () => ({ body: [] }),
+      async (api) => {
+        const { client } = testClient(api, { publisherId: '99999999-0000-0000-0000-000000000000' });
+        const w = recentWindow(24);
+        await client.listContent('Audit.Exchange', { start: new Date(w.start), end: w.end });
+        const q = api.requests[0]!.query;
+        assert.equal(q.get('contentType'), 'Audit.Exchange');
+        assert.equal(q.get('startTime'), w.start.slice(0, 19));
+        assert.equal(q.get('endTime'), w.end.slice(0, 19));
+        assert.equal(q.get('PublisherIdentifier'), '99999999-0000-0000-0000-000000000000');
+      },
+    );
   });
 
   it('refuses a 25-hour window, a start 8 days back and a reversed window without sending anything', async () => {
-    const api = await startFakeApi(() => ({ body: [] }));
-    try {
-      const { client } = testClient(api);
-      const now = Date.now();
-      const bad = [
-        { start: new Date(now - 26 * 3_600_000), end: new Date(now - 3_600_000) },
-        { start: new Date(now - 8 * 86_400_000), end: new Date(now - 8 * 86_400_000 + 3_600_000) },
-        { start: new Date(now - 3_600_000), end: new Date(now - 7_200_000) },
-      ];
-      for (const w of bad) await assert.rejects(client.listContent('Audit.General', w), InvalidWindowError);
-      assert.equal(api.requests.length, 0);
-    } finally {
-      await api.close();
-    }
+    await withFakeApi(
+      () => ({ body: [] }),
+      async (api) => {
+        const { client } = testClient(api);
+        const now = Date.now();
+        const bad = [
+          { start: new Date(now - 26 * 3_600_000), end: new Date(now - 3_600_000) },
+          { start: new Date(now - 8 * 86_400_000), end: new Date(now - 8 * 86_400_000 + 3_600_000) },
+          { start: new Date(now - 3_600_000), end: new Date(now - 7_200_000) },
+        ];
+        for (const w of bad) await assert.rejects(client.listContent('Audit.General', w), InvalidWindowError);
+        assert.equal(api.requests.length, 0);
+      },
+    );
   });
 
   it('refuses to send its token to a next page on another origin', async () => {
@@ -238,18 +247,17 @@ describe('listContent', () => {
   }
 
   it('AF20055 for a window with nothing left inside retention ends in WindowRejectedError', async () => {
-    const api = await startFakeApi(() =>
-      apiError(400, 'AF20055', 'too old', { Date: new Date(Date.now() + 3 * 86_400_000).toUTCString() }),
+    await withFakeApi(
+      () =>
+        apiError(400, 'AF20055', 'too old', { Date: new Date(Date.now() + 3 * 86_400_000).toUTCString() }),
+      async (api) => {
+        const { client } = testClient(api);
+        await assert.rejects(
+          client.listContent('Audit.General', recentWindow(1, 24 * 60 * 5)),
+          WindowRejectedError,
+        );
+        assert.equal(api.requests.length, 1);
+      },
     );
-    try {
-      const { client } = testClient(api);
-      await assert.rejects(
-        client.listContent('Audit.General', recentWindow(1, 24 * 60 * 5)),
-        WindowRejectedError,
-      );
-      assert.equal(api.requests.length, 1);
-    } finally {
-      await api.close();
-    }
   });
 });

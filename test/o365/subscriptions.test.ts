@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { START_INTERVAL_MS } from '../../src/o365';
-import { apiError, startFakeApi, TENANT, testClient } from './fake-api';
+import { apiError, startFakeApi, withFakeApi, TENANT, testClient } from './fake-api';
 
 describe('subscriptions', () => {
   it('lists subscriptions with PublisherIdentifier', async () => {
@@ -9,48 +9,46 @@ describe('subscriptions', () => {
       { contentType: 'Audit.SharePoint', status: 'enabled', webhook: null },
       { contentType: 'Audit.Exchange', webhook: null },
     ];
-    const api = await startFakeApi(() => ({ body: list }));
-    try {
-      const { client } = testClient(api);
-      assert.deepEqual(await client.listSubscriptions(), list);
-      assert.equal(api.requests[0]!.route, '/subscriptions/list');
-      assert.equal(api.requests[0]!.query.get('PublisherIdentifier'), TENANT);
-    } finally {
-      await api.close();
-    }
+    await withFakeApi(
+      () => ({ body: list }),
+      async (api) => {
+        const { client } = testClient(api);
+        assert.deepEqual(await client.listSubscriptions(), list);
+        assert.equal(api.requests[0]!.route, '/subscriptions/list');
+        assert.equal(api.requests[0]!.query.get('PublisherIdentifier'), TENANT);
+      },
+    );
   });
 
   it('starts a subscription with POST subscriptions/start?contentType=', async () => {
-    const api = await startFakeApi(() => ({
-      body: { contentType: 'DLP.All', status: 'enabled', webhook: null },
-    }));
-    try {
-      const { client } = testClient(api);
-      assert.deepEqual(await client.startSubscription('DLP.All'), {
-        contentType: 'DLP.All',
-        status: 'enabled',
-        webhook: null,
-      });
-      assert.equal(api.requests[0]!.method, 'POST');
-      assert.equal(api.requests[0]!.query.get('contentType'), 'DLP.All');
-      assert.equal(client.stats().subscriptionStarts, 1);
-    } finally {
-      await api.close();
-    }
+    await withFakeApi(
+      () => ({
+        body: { contentType: 'DLP.All', status: 'enabled', webhook: null },
+      }),
+      async (api) => {
+        const { client } = testClient(api);
+        assert.deepEqual(await client.startSubscription('DLP.All'), {
+          contentType: 'DLP.All',
+          status: 'enabled',
+          webhook: null,
+        });
+        assert.equal(api.requests[0]!.method, 'POST');
+        assert.equal(api.requests[0]!.query.get('contentType'), 'DLP.All');
+        assert.equal(client.stats().subscriptionStarts, 1);
+      },
+    );
   });
 
   it('AF20024 "already enabled" (HTTP 400) is success', async () => {
-    const api = await startFakeApi(() =>
-      apiError(400, 'AF20024', 'The subscription is already enabled. No property change.'),
+    await withFakeApi(
+      () => apiError(400, 'AF20024', 'The subscription is already enabled. No property change.'),
+      async (api) => {
+        const { client } = testClient(api);
+        const s = await client.startSubscription('Audit.General');
+        assert.equal(s.status, 'enabled');
+        assert.equal(api.requests.length, 1);
+      },
     );
-    try {
-      const { client } = testClient(api);
-      const s = await client.startSubscription('Audit.General');
-      assert.equal(s.status, 'enabled');
-      assert.equal(api.requests.length, 1);
-    } finally {
-      await api.close();
-    }
   });
 
   it('ensureSubscriptions starts what is missing, at most once per content type per 15 minutes', async () => {
@@ -104,18 +102,17 @@ describe('subscriptions', () => {
   });
 
   it('the 15-minute guard is shared by clients of the same tenant in one process', async () => {
-    const api = await startFakeApi((req) =>
-      req.route === '/subscriptions/list'
-        ? { body: [] }
-        : { body: { contentType: 'Audit.General', status: 'enabled' } },
+    await withFakeApi(
+      (req) =>
+        req.route === '/subscriptions/list'
+          ? { body: [] }
+          : { body: { contentType: 'Audit.General', status: 'enabled' } },
+      async (api) => {
+        await testClient(api).client.ensureSubscriptions(['Audit.General']);
+        const again = await testClient(api).client.ensureSubscriptions(['Audit.General']);
+        assert.equal(again.deferred.length, 1);
+        assert.equal(api.requests.filter((r) => r.route === '/subscriptions/start').length, 1);
+      },
     );
-    try {
-      await testClient(api).client.ensureSubscriptions(['Audit.General']);
-      const again = await testClient(api).client.ensureSubscriptions(['Audit.General']);
-      assert.equal(again.deferred.length, 1);
-      assert.equal(api.requests.filter((r) => r.route === '/subscriptions/start').length, 1);
-    } finally {
-      await api.close();
-    }
   });
 });
