@@ -28,7 +28,8 @@ export interface Reply {
   hang?: boolean;
 }
 
-export type Handler = (req: RecordedRequest, count: number) => Reply | Promise<Reply>;
+/** Answers one request; `count` is its number (1 = first), `api` the fake API itself (for URLs on its host). */
+export type Handler = (req: RecordedRequest, count: number, api: FakeApi) => Reply | Promise<Reply>;
 
 export interface FakeApi {
   url: string;
@@ -63,7 +64,7 @@ export async function startFakeApi(handler: Handler): Promise<FakeApi> {
     requests.push(rec);
     req.resume();
     req.on('end', () => {
-      void Promise.resolve(handler(rec, requests.length)).then((reply) => {
+      void Promise.resolve(handler(rec, requests.length, api)).then((reply) => {
         if (reply.hang) return;
         const body =
           reply.body === undefined
@@ -78,7 +79,7 @@ export async function startFakeApi(handler: Handler): Promise<FakeApi> {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return {
+  const api: FakeApi = {
     url,
     feed: `${url}${prefix}`,
     requests,
@@ -88,6 +89,7 @@ export async function startFakeApi(handler: Handler): Promise<FakeApi> {
         server.close(() => resolve());
       }),
   };
+  return api;
 }
 
 /** The API's error body. */

@@ -17,9 +17,9 @@ import {
   apiError,
   CountingCredential,
   failingCredential,
+  type Handler,
   recentWindow,
   ref,
-  startFakeApi,
   withFakeApi,
   TENANT,
   testClient,
@@ -146,7 +146,7 @@ describe('contentUri trust', () => {
 });
 
 describe('blobFailureKind', () => {
-  const cases: Array<[string, Parameters<typeof startFakeApi>[0], string, string?]> = [
+  const cases: Array<[string, Handler, string, string?]> = [
     [
       '404 text/html without a code',
       () => ({ status: 404, headers: { 'content-type': 'text/html' }, body: '<html>Not Found</html>' }),
@@ -207,41 +207,41 @@ describe('blobFailureKind', () => {
 
 describe('listing dates', () => {
   it('impossible or missing contentCreated/contentExpiration flag the reference (sorted last, counted) instead of failing the listing', async () => {
-    const api = await startFakeApi(() => ({
-      body: [
-        { ...ref(api, 'bad-created', '2026-01-01T00:00:00Z'), contentCreated: '2024-13-45T99:99:99' },
-        ref(api, 'good-2', '2026-01-01T00:05:00Z'),
-        { ...ref(api, 'bad-expiry', '2026-01-01T00:01:00Z'), contentExpiration: '2026-02-30T00:00:00Z' },
-        { ...ref(api, 'no-expiry', '2026-01-01T00:02:00Z'), contentExpiration: undefined },
-        ref(api, 'good-1', '2026-01-01T00:00:00.0000000Z'),
-      ],
-    }));
-    try {
-      const { client } = testClient(api);
-      const refs = await client.listContent('Audit.General', recentWindow());
-      assert.deepEqual(
-        refs.map((r) => r.contentId),
-        ['good-1', 'bad-expiry', 'no-expiry', 'good-2', 'bad-created'],
-      );
-      const flagged = Object.fromEntries(refs.map((r) => [r.contentId, r.invalid]));
-      assert.equal(flagged['good-1'], undefined);
-      assert.equal(flagged['good-2'], undefined);
-      assert.match(
-        flagged['bad-created']!,
-        /contentCreated is not a valid time \(got "2024-13-45T99:99:99"\)/,
-      );
-      assert.match(flagged['bad-expiry']!, /contentExpiration is not a valid time/);
-      assert.match(flagged['no-expiry']!, /contentExpiration is missing/);
-      assert.equal(client.stats().invalidReferences, 3);
+    await withFakeApi(
+      (_req, _count, api) => ({
+        body: [
+          { ...ref(api, 'bad-created', '2026-01-01T00:00:00Z'), contentCreated: '2024-13-45T99:99:99' },
+          ref(api, 'good-2', '2026-01-01T00:05:00Z'),
+          { ...ref(api, 'bad-expiry', '2026-01-01T00:01:00Z'), contentExpiration: '2026-02-30T00:00:00Z' },
+          { ...ref(api, 'no-expiry', '2026-01-01T00:02:00Z'), contentExpiration: undefined },
+          ref(api, 'good-1', '2026-01-01T00:00:00.0000000Z'),
+        ],
+      }),
+      async (api) => {
+        const { client } = testClient(api);
+        const refs = await client.listContent('Audit.General', recentWindow());
+        assert.deepEqual(
+          refs.map((r) => r.contentId),
+          ['good-1', 'bad-expiry', 'no-expiry', 'good-2', 'bad-created'],
+        );
+        const flagged = Object.fromEntries(refs.map((r) => [r.contentId, r.invalid]));
+        assert.equal(flagged['good-1'], undefined);
+        assert.equal(flagged['good-2'], undefined);
+        assert.match(
+          flagged['bad-created']!,
+          /contentCreated is not a valid time \(got "2024-13-45T99:99:99"\)/,
+        );
+        assert.match(flagged['bad-expiry']!, /contentExpiration is not a valid time/);
+        assert.match(flagged['no-expiry']!, /contentExpiration is missing/);
+        assert.equal(client.stats().invalidReferences, 3);
 
-      const error = checkContentReference(refs.find((r) => r.contentId === 'bad-created')!);
-      assert.ok(error instanceof InvalidContentReferenceError);
-      assert.equal(error.field, 'contentCreated');
-      assert.equal(blobFailureKind(error), 'permanent');
-      assert.equal(checkContentReference(refs[0]!), undefined);
-    } finally {
-      await api.close();
-    }
+        const error = checkContentReference(refs.find((r) => r.contentId === 'bad-created')!);
+        assert.ok(error instanceof InvalidContentReferenceError);
+        assert.equal(error.field, 'contentCreated');
+        assert.equal(blobFailureKind(error), 'permanent');
+        assert.equal(checkContentReference(refs[0]!), undefined);
+      },
+    );
   });
 
   it('an audit record with an impossible CreationTime is malformed, its neighbours are kept', () => {

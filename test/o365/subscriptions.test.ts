@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { START_INTERVAL_MS } from '../../src/o365';
-import { apiError, startFakeApi, withFakeApi, TENANT, testClient } from './fake-api';
+import { apiError, withFakeApi, TENANT, testClient } from './fake-api';
 
 describe('subscriptions', () => {
   it('lists subscriptions with PublisherIdentifier', async () => {
@@ -54,51 +54,51 @@ describe('subscriptions', () => {
   it('ensureSubscriptions starts what is missing, at most once per content type per 15 minutes', async () => {
     const enabled = new Set(['Audit.Exchange']);
     let refuseStarts = true;
-    const api = await startFakeApi((req) => {
-      if (req.route === '/subscriptions/list') {
-        return {
-          body: ['Audit.Exchange', 'Audit.General', 'DLP.All'].map((c) => ({
-            contentType: c,
-            status: enabled.has(c) ? 'enabled' : 'disabled',
-            webhook: null,
-          })),
-        };
-      }
-      const ct = req.query.get('contentType')!;
-      if (!refuseStarts) enabled.add(ct);
-      return { body: { contentType: ct, status: 'enabled', webhook: null } };
-    });
-    try {
-      let now = Date.parse('2026-03-10T12:00:00Z');
-      const { client } = testClient(api, { now: () => now });
-      const first = await client.ensureSubscriptions(['Audit.Exchange', 'Audit.General']);
-      assert.deepEqual(first, {
-        alreadyEnabled: ['Audit.Exchange'],
-        started: ['Audit.General'],
-        deferred: [],
-      });
+    await withFakeApi(
+      (req) => {
+        if (req.route === '/subscriptions/list') {
+          return {
+            body: ['Audit.Exchange', 'Audit.General', 'DLP.All'].map((c) => ({
+              contentType: c,
+              status: enabled.has(c) ? 'enabled' : 'disabled',
+              webhook: null,
+            })),
+          };
+        }
+        const ct = req.query.get('contentType')!;
+        if (!refuseStarts) enabled.add(ct);
+        return { body: { contentType: ct, status: 'enabled', webhook: null } };
+      },
+      async (api) => {
+        let now = Date.parse('2026-03-10T12:00:00Z');
+        const { client } = testClient(api, { now: () => now });
+        const first = await client.ensureSubscriptions(['Audit.Exchange', 'Audit.General']);
+        assert.deepEqual(first, {
+          alreadyEnabled: ['Audit.Exchange'],
+          started: ['Audit.General'],
+          deferred: [],
+        });
 
-      // The start did not take (still disabled): no second attempt within 15 minutes.
-      now += 14 * 60_000;
-      const second = await client.ensureSubscriptions(['Audit.General']);
-      assert.deepEqual(second.started, []);
-      assert.deepEqual(second.deferred, [
-        {
-          contentType: 'Audit.General',
-          nextAttemptAt: new Date(now - 14 * 60_000 + START_INTERVAL_MS).toISOString(),
-        },
-      ]);
+        // The start did not take (still disabled): no second attempt within 15 minutes.
+        now += 14 * 60_000;
+        const second = await client.ensureSubscriptions(['Audit.General']);
+        assert.deepEqual(second.started, []);
+        assert.deepEqual(second.deferred, [
+          {
+            contentType: 'Audit.General',
+            nextAttemptAt: new Date(now - 14 * 60_000 + START_INTERVAL_MS).toISOString(),
+          },
+        ]);
 
-      now += 60_000;
-      refuseStarts = false;
-      const third = await client.ensureSubscriptions(['Audit.General']);
-      assert.deepEqual(third.started, ['Audit.General']);
-      const fourth = await client.ensureSubscriptions(['Audit.General']);
-      assert.deepEqual(fourth.alreadyEnabled, ['Audit.General']);
-      assert.equal(api.requests.filter((r) => r.route === '/subscriptions/start').length, 2);
-    } finally {
-      await api.close();
-    }
+        now += 60_000;
+        refuseStarts = false;
+        const third = await client.ensureSubscriptions(['Audit.General']);
+        assert.deepEqual(third.started, ['Audit.General']);
+        const fourth = await client.ensureSubscriptions(['Audit.General']);
+        assert.deepEqual(fourth.alreadyEnabled, ['Audit.General']);
+        assert.equal(api.requests.filter((r) => r.route === '/subscriptions/start').length, 2);
+      },
+    );
   });
 
   it('the 15-minute guard is shared by clients of the same tenant in one process', async () => {
