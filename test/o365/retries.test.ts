@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { FatalApiError, ThrottledError, TransientApiError, UnauthorizedError } from '../../src/o365';
-import { apiError, type Reply, startFakeApi, withFakeApi, testClient } from './fake-api';
+import { apiError, type Handler, type Reply, startFakeApi, withFakeApi, testClient } from './fake-api';
 
 const BLOB = (feed: string) => `${feed}/audit/blob-1`;
 const RECORDS = [
@@ -9,8 +9,8 @@ const RECORDS = [
 ];
 
 /** Answers the first `failures` requests with `failure`, then the blob. */
-async function failingThenOk(failure: Reply, failures = 1) {
-  return startFakeApi((_req, n) => (n <= failures ? failure : { body: RECORDS }));
+function failingThenOk(failure: Reply, failures = 1): Handler {
+  return (_req, n) => (n <= failures ? failure : { body: RECORDS });
 }
 
 describe('retry policy', () => {
@@ -31,8 +31,7 @@ describe('retry policy', () => {
   ];
   for (const [name, failure] of retryable) {
     it(`retries ${name}`, async () => {
-      const api = await failingThenOk(failure, 2);
-      try {
+      await withFakeApi(failingThenOk(failure, 2), async (api) => {
         const { client } = testClient(api);
         assert.deepEqual(await client.fetchContent(BLOB(api.feed)), RECORDS);
         assert.equal(api.requests.length, 3);
@@ -46,9 +45,7 @@ describe('retry policy', () => {
             ? (failure.body as { error: { code: string } }).error.code
             : `HTTP ${failure.status}`;
         assert.equal(stats.byErrorCode[key], 2, JSON.stringify(stats.byErrorCode));
-      } finally {
-        await api.close();
-      }
+      });
     });
   }
 
