@@ -1,7 +1,7 @@
 /** Soak form (`npm run soak`): two simulated days of a busier tenant with every fault on at doubled rates. */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { groundTruthOf, runAllFaults, type AllFaultsOutcome } from '../harness/all-faults';
+import { assertKeptUp, groundTruthOf, runAllFaults, type AllFaultsOutcome } from '../harness/all-faults';
 import { duplicates } from '../harness/resilience-stack';
 
 describe('soak: every fault at once, two simulated days, doubled rates', { timeout: 20 * 60_000 }, () => {
@@ -17,6 +17,10 @@ describe('soak: every fault at once, two simulated days, doubled rates', { timeo
     });
   });
   after(() => out?.stack.dispose());
+
+  it('keeps up: the checkpoint reached the end of the simulated time', () => {
+    assertKeptUp(out);
+  });
 
   it('ingests exactly the ground truth, each record once', () => {
     const truth = groundTruthOf(out);
