@@ -16,7 +16,7 @@ import {
   type LostBlob,
 } from '../src/pipeline/model';
 import type { PipelineState } from '../src/pipeline/state';
-import { isoOf, listingSlices } from '../src/pipeline/windows';
+import { isoOf, listingSlices, RETENTION_MS } from '../src/pipeline/windows';
 
 export interface ListContentInput {
   /** Absent in single-tenant histories: the first tenant. */
@@ -86,12 +86,14 @@ export function listContentActivity(deps: {
       );
     }
 
-    // Any window that can hold a blob created after listFrom starts after listFrom minus one window length (live
-    // windows have one length; late blobs are recorded in a window later than their creation).
     const known = input.skipKnown
       ? await (
           await deps.state(input.tenantId)
-        ).liveContentIds(input.contentType, listFromMs - (windowEndMs - windowStartMs), windowEndMs)
+        ).liveContentIds(
+          input.contentType,
+          knownFrom(refs, listFromMs, windowStartMs, windowEndMs),
+          windowEndMs,
+        )
       : new Set<string>();
 
     const seen = new Set<string>();
@@ -147,4 +149,27 @@ export function listContentActivity(deps: {
       fetchesInFlight: client.fetchesInFlight(),
     };
   };
+}
+
+/**
+ * Where the ledger must be read from to know every listed blob a live run already processed. A blob is recorded by
+ * the window that first listed it, which starts at most one window length before the blob's creation (live windows
+ * have one length; late blobs are recorded in a window later than their creation). A blob may be listed again,
+ * hours later, under a later contentCreated; its contentExpiration is when it stops being retrievable (its creation
+ * plus the retention), so expiration minus retention bounds when it was first listed. The oldest such bound
+ * decides, never further back than the retention; a reference the client flagged for impossible dates is left out.
+ */
+export function knownFrom(
+  refs: { contentExpiration?: string; invalid?: string }[],
+  listFromMs: number,
+  windowStartMs: number,
+  windowEndMs: number,
+): number {
+  let oldest = listFromMs;
+  for (const ref of refs) {
+    if (ref.invalid !== undefined) continue;
+    const created = Date.parse(ref.contentExpiration ?? '') - RETENTION_MS;
+    if (created < oldest) oldest = created;
+  }
+  return Math.max(oldest, windowEndMs - RETENTION_MS) - (windowEndMs - windowStartMs);
 }

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { fetchContentActivity, type FetchContentInput } from '../../../activities/fetchContent';
 import type { RuleSet } from '../../../src/alerts';
-import type { ArchiveStore } from '../../../src/archive';
 import {
   ContentExpiredError,
   ContentRejectedError,
@@ -13,28 +12,7 @@ import {
   type ManagementApiClient,
 } from '../../../src/o365';
 import { PipelineState } from '../../../src/pipeline/state';
-
-function memoryArchive(): ArchiveStore {
-  const docs = new Map<string, { value: unknown; etag: string }>();
-  let n = 0;
-  return {
-    async readJson(name: string) {
-      const d = docs.get(name);
-      return d ? { value: structuredClone(d.value), etag: d.etag } : undefined;
-    },
-    async writeJson(name: string, value: unknown) {
-      const etag = `e${++n}`;
-      docs.set(name, { value: structuredClone(value), etag });
-      return etag;
-    },
-    async list(prefix: string) {
-      return [...docs.keys()].filter((k) => k.startsWith(prefix)).sort();
-    },
-    async deleteDocument(name: string) {
-      docs.delete(name);
-    },
-  } as unknown as ArchiveStore;
-}
+import { memoryArchive } from '../../harness/memory-archive';
 
 const input = (extra: Partial<FetchContentInput['content']> = {}): FetchContentInput => ({
   content: {
