@@ -1,18 +1,20 @@
-/** The archive's document operations over a Map: what PipelineState needs, for tests of activities without Azurite. */
-import type { ArchiveStore } from '../../src/archive';
+/** An in-memory archive with ETags, enough for PipelineState's documents: tests of activities without Azurite. */
+import { ConcurrencyError, type ArchiveStore } from '../../src/archive';
 
 export function memoryArchive(): ArchiveStore {
   const docs = new Map<string, { value: unknown; etag: string }>();
   let n = 0;
-  return {
+  const store = {
     async readJson(name: string) {
       const d = docs.get(name);
       return d ? { value: structuredClone(d.value), etag: d.etag } : undefined;
     },
-    async writeJson(name: string, value: unknown) {
-      const etag = `e${++n}`;
-      docs.set(name, { value: structuredClone(value), etag });
-      return etag;
+    async writeJson(name: string, value: unknown, etag: string | null) {
+      const current = docs.get(name);
+      if ((current?.etag ?? null) !== etag) throw new ConcurrencyError(name, etag);
+      const next = `e${++n}`;
+      docs.set(name, { value: structuredClone(value), etag: next });
+      return next;
     },
     async list(prefix: string) {
       return [...docs.keys()].filter((k) => k.startsWith(prefix)).sort();
@@ -20,5 +22,6 @@ export function memoryArchive(): ArchiveStore {
     async deleteDocument(name: string) {
       docs.delete(name);
     },
-  } as unknown as ArchiveStore;
+  };
+  return store as unknown as ArchiveStore;
 }

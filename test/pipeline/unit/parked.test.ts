@@ -3,8 +3,6 @@ import { describe, it } from 'node:test';
 import { giveUpTime } from '../../../activities/fetchContent';
 import { windowKeyOfRowsDocument } from '../../../activities/ingestWindow';
 import { dataLossOf } from '../../../orchestrators/processWindow';
-import type { ArchiveStore } from '../../../src/archive';
-import { ConcurrencyError } from '../../../src/archive';
 import {
   ingestionView,
   verifyIngestions,
@@ -22,6 +20,7 @@ import {
   type ParkedSetDocument,
   type ParkRequest,
 } from '../../../src/pipeline/state';
+import { memoryArchive } from '../../harness/memory-archive';
 
 const HOUR = 3_600_000;
 const T0 = Date.parse('2026-03-01T00:00:00Z');
@@ -204,32 +203,6 @@ describe('parking helpers', () => {
     assert.equal(windowKeyOfRowsDocument(windowRowsName(key)), key);
   });
 });
-
-/** An in-memory archive with ETags, enough for PipelineState's documents. */
-function memoryArchive(): ArchiveStore {
-  const docs = new Map<string, { value: unknown; etag: string }>();
-  let n = 0;
-  const store = {
-    async readJson(name: string) {
-      const d = docs.get(name);
-      return d ? { value: structuredClone(d.value), etag: d.etag } : undefined;
-    },
-    async writeJson(name: string, value: unknown, etag: string | null) {
-      const current = docs.get(name);
-      if ((current?.etag ?? null) !== etag) throw new ConcurrencyError(name, etag);
-      const next = `e${++n}`;
-      docs.set(name, { value: structuredClone(value), etag: next });
-      return next;
-    },
-    async list(prefix: string) {
-      return [...docs.keys()].filter((k) => k.startsWith(prefix)).sort();
-    },
-    async deleteDocument(name: string) {
-      docs.delete(name);
-    },
-  };
-  return store as unknown as ArchiveStore;
-}
 
 describe('parked set in PipelineState', () => {
   it('parks, retries, recovers and marks on demand through its documents', async () => {
