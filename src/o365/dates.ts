@@ -3,17 +3,13 @@
  * `YYYY-MM-DDTHH:MM:SS` UTC, compared against the server's clock (learned from the `Date` header), not ours.
  */
 import { DateTime, Duration } from 'luxon';
+import { MAX_LISTING, RETENTION } from '../pipeline/windows';
 import { InvalidWindowError } from './errors';
 import type { ContentWindow } from './types';
 
-/**
- * The API's limits. The pipeline's window planning keeps its own copy of the same two facts; both state what the
- * service documents (24-hour listing windows, 7-day retention).
- */
-export const MAX_WINDOW = Duration.fromObject({ hours: 24 });
-export const RETENTION = Duration.fromObject({ days: 7 });
-export const MAX_WINDOW_MS = MAX_WINDOW.as('milliseconds');
-export const RETENTION_MS = RETENTION.as('milliseconds');
+/** The API's limits (24-hour listing windows, 7-day retention), stated once in src/pipeline/windows. */
+export { MAX_WINDOW_MS, RETENTION, RETENTION_MS } from '../pipeline/windows';
+export const MAX_WINDOW = MAX_LISTING;
 /** Default safety margin inside the retention edge, so a window is not rejected while its request is in flight. */
 export const DEFAULT_RETENTION_MARGIN_MINUTES = 30;
 
